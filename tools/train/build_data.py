@@ -43,7 +43,7 @@ LLAMA3_PATTERN = (
 DEFAULT_VOCAB = 8192
 HELDOUT_BOOK = "walden"
 WORD_FILES = ("nounlist.txt", "adjectivelist.txt", "verblist.txt")
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 
 def log(msg: str) -> None:
@@ -182,6 +182,20 @@ def word_pools(words_dir: Path) -> dict:
     return pools
 
 
+def book_words(texts: dict, heldout_book: str, pools: dict, min_count: int = 2) -> list[str]:
+    """Lower-case words (3 to 12 letters) that occur at least min_count times in the training books, minus every
+    held-out word-list word: extra activity words, so that the model learns to copy any word rather than to
+    recall the word lists' training words (version 1 of the model did the latter and failed on held-out words)."""
+    counts: dict[str, int] = {}
+    for name, text in texts.items():
+        if name == heldout_book:
+            continue
+        for w in re.findall(r"(?<![A-Za-z])[a-z]{3,12}(?![A-Za-z])", text):
+            counts[w] = counts.get(w, 0) + 1
+    held = {w for v in pools.values() for w in v["heldout"]}
+    return sorted(w for w, c in counts.items() if c >= min_count and w not in held)
+
+
 def build(corpus: Path, words: Path, out: Path, tokenizer_path: Path | None, vocab_size: int,
           heldout_book: str = HELDOUT_BOOK, force: bool = False) -> Path:
     from tokenizers import Tokenizer
@@ -249,11 +263,13 @@ def build(corpus: Path, words: Path, out: Path, tokenizer_path: Path | None, voc
     np.save(out / "sent_starts.npy", sent_starts)
     np.save(out / "line_starts.npy", line_starts)
 
+    pools = word_pools(words)
     meta = {
         "format": FORMAT_VERSION, "corpus_sha256": corpus_hash, "words_sha256": words_hash,
         "tokenizer_sha256": sha256_bytes((out / "tokenizer.json").read_bytes()),
         "vocab_size": tok.get_vocab_size(), "bos_id": bos, "eos_id": eos, "heldout_book": heldout_book,
-        "books": books, "n_tokens": int(len(tokens)), "words": word_pools(words),
+        "books": books, "n_tokens": int(len(tokens)), "words": pools,
+        "book_words": book_words(texts, heldout_book, pools),
         "counts": {"word_starts": int(len(word_starts)), "sent_starts": int(len(sent_starts)),
                    "line_starts": int(len(line_starts))},
     }

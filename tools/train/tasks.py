@@ -100,6 +100,9 @@ class Pools:
     nouns: list[str]
     adjectives: list[str]
     verbs: list[str]
+    # Training only: words of the training books used in place of word-list words (EXTRA_WORD_SHARE of the
+    # slots), plus pronounceable pseudo-words, so that values must be copied token by token.
+    extra: list[str] = field(default_factory=list)
 
     @staticmethod
     def load(meta: dict, split: str) -> "Pools":
@@ -108,7 +111,29 @@ class Pools:
             places["heldout"].append("San Francisco")
         names = _split(NAMES, 5, 1)
         w = meta["words"]
-        return Pools(places[split], names[split], w["nouns"][split], w["adjectives"][split], w["verbs"][split])
+        extra = meta.get("book_words", []) if split == "train" else []
+        return Pools(places[split], names[split], w["nouns"][split], w["adjectives"][split], w["verbs"][split], extra)
+
+
+EXTRA_WORD_SHARE = 0.5     # of value-word slots filled from Pools.extra (training split only)
+PSEUDO_WORD_SHARE = 0.25   # of those, a pseudo-word instead of a book word
+_ONSETS = ["b", "bl", "br", "c", "ch", "cl", "cr", "d", "dr", "f", "fl", "fr", "g", "gl", "gr", "h", "j", "k", "l",
+           "m", "n", "p", "pl", "pr", "qu", "r", "s", "sc", "sh", "sl", "sn", "sp", "st", "str", "t", "th", "tr", "v",
+           "w", "z"]
+_VOWELS = ["a", "e", "i", "o", "u", "ai", "ea", "ee", "ie", "oa", "oo", "ou"]
+_CODAS = ["", "", "", "b", "ck", "d", "g", "l", "m", "n", "nd", "ng", "nt", "p", "r", "rk", "s", "sh", "st", "t", "x"]
+
+
+def pseudo_word(rng: np.random.Generator) -> str:
+    """A pronounceable non-word of 1 to 3 syllables."""
+    c = lambda xs: xs[rng.integers(len(xs))]
+    return "".join(c(_ONSETS) + c(_VOWELS) + c(_CODAS) for _ in range(int(rng.integers(1, 4))))
+
+
+def pick_word(rng: np.random.Generator, p: "Pools", base: list[str]) -> str:
+    if p.extra and rng.random() < EXTRA_WORD_SHARE:
+        return pseudo_word(rng) if rng.random() < PSEUDO_WORD_SHARE else p.extra[rng.integers(len(p.extra))]
+    return base[rng.integers(len(base))]
 
 
 def article(word: str) -> str:
@@ -117,7 +142,7 @@ def article(word: str) -> str:
 
 def activity(rng: np.random.Generator, p: Pools) -> str:
     """A random activity of 2 to 14 words: a value that must be copied, never guessed."""
-    c = lambda xs: xs[rng.integers(len(xs))]
+    c = lambda xs: pick_word(rng, p, xs)
     n1, n2, n3, a1, a2 = c(p.nouns), c(p.nouns), c(p.nouns), c(p.adjectives), c(p.adjectives)
     v1, v2 = c(p.verbs), c(p.verbs)
     form = rng.integers(6)
@@ -167,9 +192,9 @@ def single_fact(rng: np.random.Generator, p: Pools, family: tuple[str, str, str]
             k, v = f"{p.adjectives[rng.integers(len(p.adjectives))]}-{p.nouns[rng.integers(len(p.nouns))]}", number(rng)
         elif kind == "word":
             pool = p.places if rng.random() < 0.5 else p.names
-            k, v = pool[rng.integers(len(pool))], p.nouns[rng.integers(len(p.nouns))]
+            k, v = pool[rng.integers(len(pool))], pick_word(rng, p, p.nouns)
         elif kind == "favorite":
-            k, v = p.names[rng.integers(len(p.names))], f"{p.adjectives[rng.integers(len(p.adjectives))]} {p.nouns[rng.integers(len(p.nouns))]}"
+            k, v = p.names[rng.integers(len(p.names))], f"{pick_word(rng, p, p.adjectives)} {pick_word(rng, p, p.nouns)}"
         elif kind == "kv":
             k, v = hex_id(rng), hex_id(rng)
         elif kind == "lives":
