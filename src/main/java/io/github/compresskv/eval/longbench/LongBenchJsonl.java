@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -43,9 +42,10 @@ public final class LongBenchJsonl {
         List<LongBenchRecord> records = new ArrayList<>();
         Map<String, Integer> lineOfId = new HashMap<>();
         int lineNumber = 0;
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+        try (InputStream in = Files.newInputStream(file)) {
+            LineReader lines = new LineReader(in);
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            while ((maxRecords == 0 || records.size() < maxRecords) && readLine(in, bytes)) {
+            while ((maxRecords == 0 || records.size() < maxRecords) && lines.next(bytes)) {
                 lineNumber++;
                 String line = decode(bytes, file, lineNumber);
                 LongBenchRecord r = parse(line, file, lineNumber, datasetName, task);
@@ -64,16 +64,37 @@ public final class LongBenchJsonl {
         return records;
     }
 
-    /** The next line's bytes (without "\n" or "\r\n") into {@code into}; false at the end of the file. */
-    private static boolean readLine(InputStream in, ByteArrayOutputStream into) throws IOException {
-        into.reset();
-        int b = in.read();
-        if (b < 0) return false;
-        while (b >= 0 && b != '\n') {
-            into.write(b);
-            b = in.read();
+    /** Splits a byte stream at "\n", copying whole runs of the buffer rather than byte by byte. */
+    private static final class LineReader {
+        private final InputStream in;
+        private final byte[] buffer = new byte[1 << 16];
+        private int position, limit;
+
+        LineReader(InputStream in) { this.in = in; }
+
+        /** The next line's bytes (without "\n") into {@code into}; false at the end of the stream. */
+        boolean next(ByteArrayOutputStream into) throws IOException {
+            into.reset();
+            boolean any = false;
+            while (true) {
+                if (position == limit) {
+                    limit = in.read(buffer);
+                    position = 0;
+                    if (limit <= 0) {
+                        limit = 0;
+                        return any;
+                    }
+                }
+                any = true;
+                int start = position;
+                while (position < limit && buffer[position] != '\n') position++;
+                into.write(buffer, start, position - start);
+                if (position < limit) {
+                    position++;
+                    return true;
+                }
+            }
         }
-        return true;
     }
 
     private static String decode(ByteArrayOutputStream bytes, Path file, int lineNumber) {
