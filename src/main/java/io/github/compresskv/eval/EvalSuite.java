@@ -30,6 +30,18 @@ public interface EvalSuite {
      */
     Map<String, Double> aggregate(List<ScoredItem> scored);
 
+    /** Strings that end a generation (cut from the prediction); none by default (EOS and the item's token limit only). */
+    default List<String> stopStrings() { return List.of(); }
+
+    /**
+     * The suite's options as JSON-friendly values (strings, numbers, lists), recorded in a run folder's
+     * {@code config.json} and compared when a run is resumed. Empty by default.
+     */
+    default Map<String, Object> options() { return Map.of(); }
+
+    /** The aggregate key that summarises a run (the summary table's cell). */
+    default String headlineMetric() { return "average"; }
+
     /** An item with its prediction and score. */
     record ScoredItem(EvalItem item, String prediction, double score) {
     }
