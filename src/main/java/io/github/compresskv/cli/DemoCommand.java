@@ -48,7 +48,7 @@ final class DemoCommand implements Callable<Integer> {
         try (LoadedModel lm = LoadedModel.open(modelOptions, System.err)) {
             EvalSettings settings = EvalCommand.settings(modelPath, METHODS, BUDGETS, 8, 5, null, null, modelOptions);
             NeedleSuite niah = new NeedleSuite(NIAH_LENGTHS, NIAH_DEPTHS, NeedleSuite.PAPER_NEEDLE, Haystack.walden(), PromptLayout.PAPER,
-                    NeedleSuite.PAPER_MAX_NEW_TOKENS);
+                    NeedleSuite.PAPER_MAX_NEW_TOKENS, true);
             EvalRun.run(lm, modelPath, niah, settings, dir.resolve("niah"), "compresskv demo", System.out, System.err);
             RulerSuite ruler = new RulerSuite(RULER_TASKS, RULER_LENGTHS, RULER_SAMPLES, 0, Haystack.walden(), RulerPrompts.MODEL_DEFAULT);
             EvalRun.run(lm, modelPath, ruler, settings, dir.resolve("ruler"), "compresskv demo", System.out, System.err);

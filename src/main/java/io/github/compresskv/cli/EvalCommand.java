@@ -95,6 +95,11 @@ final class EvalCommand implements Callable<Integer> {
             description = "niah: greedy tokens per answer (default: ${DEFAULT-VALUE}, the paper's).")
     int maxNewTokens;
 
+    @Option(names = "--full-answers",
+            description = "niah: decode all --max-new-tokens tokens, past the end of the answer line (the paper's scripts);"
+                    + " by default an answer ends at its first newline.")
+    boolean fullAnswers;
+
     @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "Run folder (default: runs/<suite>-<UTC time>).")
     Path out;
 
@@ -117,7 +122,7 @@ final class EvalCommand implements Callable<Integer> {
             EvalSuite s = suite(lm.model().config().contextLength());
             EvalSettings settings = settings(modelPath, methods, budgets, window, pool, headProfile, layerProfile, modelOptions);
             Path dir = out != null ? out : EvalRun.defaultOut(s.name());
-            EvalRun.run(lm, modelPath, s, settings, dir, "compresskv eval " + String.join(" ", rawArgs()), System.out, System.err);
+            EvalRun.run(lm, modelPath, s, settings, dir, "compresskv " + String.join(" ", rawArgs()), System.out, System.err);
         }
         return 0;
     }
@@ -127,7 +132,8 @@ final class EvalCommand implements Callable<Integer> {
         if (!name.equals("niah") && needle != null) throw new IllegalArgumentException("--needle applies to niah only");
         return switch (name) {
             case "niah" -> new NeedleSuite(lengths != null ? lengths : defaultLengths(context, maxNewTokens),
-                    depths != null ? depths : NeedleSuite.PAPER_DEPTHS, needleOrPaper(), haystack(), layout(), maxNewTokens);
+                    depths != null ? depths : NeedleSuite.PAPER_DEPTHS, needleOrPaper(), haystack(), layout(), maxNewTokens,
+                    !fullAnswers);
             case "ruler" -> new RulerSuite(rulerTasks(), lengths != null ? lengths : defaultLengths(context, 0),
                     samples != null ? samples : 5, seed, haystack(), new RulerPrompts(style(), layout()));
             case "longbench" -> {

@@ -85,7 +85,7 @@ public final class RunPlots {
     private static XYChart scoreVsKv(RunMetrics m, EvalSettings s) {
         XYChart c = new XYChartBuilder().width(720).height(480).title(m.suite() + ": " + m.headline() + " vs KV cache kept")
                 .xAxisTitle("KV cache kept (% of the full prompt cache)").yAxisTitle("score").build();
-        c.getStyler().setYAxisMin(0.0).setYAxisMax(100.0);
+        c.getStyler().setYAxisMin(0.0).setYAxisMax(100.0).setXAxisLogarithmic(true).setXAxisDecimalPattern("0.#");
         for (String method : s.methods()) {
             List<Double> x = new ArrayList<>(), y = new ArrayList<>();
             for (RunMetrics.Row r : m.rows()) {
@@ -167,13 +167,13 @@ public final class RunPlots {
             if (!row.isEmpty()) rows.add(row);
         }
         int header = 36;
-        BufferedImage img = new BufferedImage(cols * w, header + rows.size() * h, BufferedImage.TYPE_INT_RGB);
+        BufferedImage img = new BufferedImage(Math.max(cols * w, 760), header + rows.size() * h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, img.getWidth(), img.getHeight());
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
-        g.drawString("Needle in a haystack: word-overlap score (0 red → 100 green), depth × context length", 12, 24);
+        g.drawString("Needle in a haystack: word overlap, 0 (red) to 100 (green)", 12, 24);
         for (int r = 0; r < rows.size(); r++) {
             for (int c = 0; c < rows.get(r).size(); c++) g.drawImage(rows.get(r).get(c), c * w, header + r * h, null);
         }

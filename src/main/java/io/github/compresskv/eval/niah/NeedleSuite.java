@@ -39,8 +39,14 @@ public final class NeedleSuite implements EvalSuite {
     private final Haystack haystack;
     private final PromptLayout layout;
     private final int maxNewTokens;
+    private final boolean stopAtNewline;
 
-    public NeedleSuite(int[] lengths, int[] depths, Needle needle, Haystack haystack, PromptLayout layout, int maxNewTokens) {
+    /**
+     * @param stopAtNewline end an answer at its first newline (the embedded model answers in one line and does not
+     *                      always emit EOS after it); false decodes all {@code maxNewTokens} as the paper's scripts do
+     */
+    public NeedleSuite(int[] lengths, int[] depths, Needle needle, Haystack haystack, PromptLayout layout, int maxNewTokens,
+                       boolean stopAtNewline) {
         if (lengths.length == 0) throw new IllegalArgumentException("--lengths: no length given");
         if (depths.length == 0) throw new IllegalArgumentException("--depths: no depth given");
         for (int d : depths) if (d < 0 || d > 100) throw new IllegalArgumentException("--depths: " + d + " is not within 0…100 %");
@@ -51,11 +57,12 @@ public final class NeedleSuite implements EvalSuite {
         this.haystack = haystack;
         this.layout = layout;
         this.maxNewTokens = maxNewTokens;
+        this.stopAtNewline = stopAtNewline;
     }
 
-    /** The paper's setting at these lengths: its needle, depths, layout and 50 new tokens, over {@code haystack}. */
+    /** The paper's setting at these lengths: its needle, depths, layout and 50 new tokens (no newline stop), over {@code haystack}. */
     public static NeedleSuite paper(int[] lengths, Haystack haystack) {
-        return new NeedleSuite(lengths, PAPER_DEPTHS, PAPER_NEEDLE, haystack, PromptLayout.PAPER, PAPER_MAX_NEW_TOKENS);
+        return new NeedleSuite(lengths, PAPER_DEPTHS, PAPER_NEEDLE, haystack, PromptLayout.PAPER, PAPER_MAX_NEW_TOKENS, false);
     }
 
     @Override
@@ -103,6 +110,9 @@ public final class NeedleSuite implements EvalSuite {
     }
 
     @Override
+    public List<String> stopStrings() { return stopAtNewline ? List.of("\n") : List.of(); }
+
+    @Override
     public Map<String, Object> options() {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("lengths", Arrays.stream(lengths).boxed().toList());
@@ -113,6 +123,7 @@ public final class NeedleSuite implements EvalSuite {
         o.put("haystack", haystack.name());
         o.put("layout", layout.template());
         o.put("max_new_tokens", maxNewTokens);
+        o.put("stop_at_newline", stopAtNewline);
         return o;
     }
 }
