@@ -63,7 +63,9 @@ public final class RunFolder implements AutoCloseable {
                 } catch (JsonProcessingException e) {
                     throw new IllegalArgumentException("--out: " + configFile + " is not valid JSON: " + e.getOriginalMessage());
                 }
-                String diff = firstDifference("run", old.path("run"), config.path("run"));
+                // compare as both sides read from text (a long 42 written is an int 42 read)
+                JsonNode now = JSON.readTree(JSON.writeValueAsString(config.path("run")));
+                String diff = firstDifference("run", old.path("run"), now);
                 if (diff != null) {
                     throw new IllegalArgumentException("--out: " + dir + " holds a run with another configuration (" + diff
                             + "); use another --out folder, or delete this one to start over");
