@@ -46,7 +46,11 @@ public final class EvalRunner {
 
     /** The items of this run, built once (the suite's construction is deterministic). */
     public List<EvalItem> items() {
-        int room = model.config().contextLength() - 1;
+        int room = model.config().contextLength() - suite.maxNewTokensReserved();
+        if (room < 1) {
+            throw new IllegalArgumentException("the model's context of " + model.config().contextLength() + " tokens leaves no room for prompts next to "
+                    + suite.maxNewTokensReserved() + " generated tokens");
+        }
         return suite.items(tokenizer, room);
     }
 

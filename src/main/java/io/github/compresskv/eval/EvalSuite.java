@@ -30,6 +30,12 @@ public interface EvalSuite {
      */
     Map<String, Double> aggregate(List<ScoredItem> scored);
 
+    /**
+     * The most tokens an item of this suite generates; the runner passes {@code context − this} as
+     * {@code maxPromptTokens}. Default 512, LongBench's longest answers (gov_report, qmsum, multi_news).
+     */
+    default int maxNewTokensReserved() { return 512; }
+
     /** Strings that end a generation (cut from the prediction); none by default (EOS and the item's token limit only). */
     default List<String> stopStrings() { return List.of(); }
 

@@ -110,6 +110,9 @@ public final class NeedleSuite implements EvalSuite {
     }
 
     @Override
+    public int maxNewTokensReserved() { return maxNewTokens; }
+
+    @Override
     public List<String> stopStrings() { return stopAtNewline ? List.of("\n") : List.of(); }
 
     @Override

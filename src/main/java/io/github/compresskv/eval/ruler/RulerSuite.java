@@ -45,9 +45,10 @@ public final class RulerSuite implements EvalSuite {
         List<EvalItem> out = new ArrayList<>();
         for (RulerTask t : tasks) {
             for (int length : lengths) {
-                if (length - t.maxNewTokens() > maxPromptTokens) {
-                    throw new IllegalArgumentException("--lengths: " + length + " tokens exceed what the model takes ("
-                            + (maxPromptTokens + t.maxNewTokens()) + " including the " + t.maxNewTokens() + " generated tokens of " + t.id() + ")");
+                // a RULER length counts prompt and generation; maxPromptTokens is the context minus the reserve
+                if (length > maxPromptTokens + maxNewTokensReserved()) {
+                    throw new IllegalArgumentException("--lengths: " + length + " tokens (prompt and answer) exceed the model's context of "
+                            + (maxPromptTokens + maxNewTokensReserved()));
                 }
                 for (int i = 0; i < samples; i++) out.add(g.item(t, length, i));
             }
@@ -78,6 +79,9 @@ public final class RulerSuite implements EvalSuite {
         out.put("average", perTask.isEmpty() ? 0 : sum / perTask.size());
         return out;
     }
+
+    @Override
+    public int maxNewTokensReserved() { return tasks.stream().mapToInt(RulerTask::maxNewTokens).max().orElse(0); }
 
     @Override
     public List<String> stopStrings() { return prompts.stops(); }
