@@ -58,6 +58,14 @@ class EvalCommandTest {
     }
 
     @Test
+    void demoAndEvalAreRegistered() {
+        CliTest.Run demo = CliTest.run("demo", "--help");
+        assertEquals(0, demo.code());
+        assertTrue(demo.out().contains("RULER"), demo.out());
+        assertEquals(0, CliTest.run("eval", "--help").code());
+    }
+
+    @Test
     void defaultLengthsFitTheContext() {
         assertArrayEquals(new int[] {1024, 2048, 4096}, EvalCommand.defaultLengths(8192, 50));
         assertArrayEquals(new int[] {1024, 2048, 4096, 8192}, EvalCommand.defaultLengths(32768, 50));
