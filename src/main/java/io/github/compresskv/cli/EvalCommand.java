@@ -11,6 +11,7 @@ import io.github.compresskv.eval.niah.NeedleSuite;
 import io.github.compresskv.eval.ruler.RulerPrompts;
 import io.github.compresskv.eval.ruler.RulerSuite;
 import io.github.compresskv.eval.ruler.RulerTask;
+import io.github.compresskv.eval.longbench.LongBenchSuite;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,7 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -122,7 +125,7 @@ final class EvalCommand implements Callable<Integer> {
             EvalSuite s = suite(lm.model().config().contextLength());
             EvalSettings settings = settings(modelPath, methods, budgets, window, pool, headProfile, layerProfile, modelOptions);
             Path dir = out != null ? out : EvalRun.defaultOut(s.name());
-            EvalRun.run(lm, modelPath, s, settings, dir, "compresskv " + String.join(" ", rawArgs()), System.out, System.err);
+            EvalRun.run(lm, modelPath, s, inputs(s), settings, dir, "compresskv " + String.join(" ", rawArgs()), System.out, System.err);
         }
         return 0;
     }
@@ -138,10 +141,20 @@ final class EvalCommand implements Callable<Integer> {
                     samples != null ? samples : 5, seed, haystack(), new RulerPrompts(style(), layout()));
             case "longbench" -> {
                 if (data == null) throw new IllegalArgumentException("eval longbench needs --data DIR (a folder of LongBench <dataset>.jsonl files)");
-                yield LongBenchSuites.create(data, tasks == null ? List.of() : tasks, samples == null ? 0 : samples);
+                yield new LongBenchSuite(data, tasks == null ? List.of() : tasks, samples == null ? 0 : samples);
             }
             default -> throw new IllegalArgumentException("unknown suite '" + suite + "'; valid: niah, ruler, longbench");
         };
+    }
+
+    /** What config.json records of a LongBench run (the suite reports no options of its own); empty otherwise. */
+    private Map<String, Object> inputs(EvalSuite s) {
+        if (!(s instanceof LongBenchSuite lb)) return Map.of();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("data", data.toAbsolutePath().normalize().toString());
+        m.put("datasets", lb.datasets());
+        m.put("samples_per_dataset", samples == null ? 0 : samples);
+        return m;
     }
 
     /** 1K, 2K, 4K and 8K tokens where they fit the model's context (with room for the answer), else half the context. */

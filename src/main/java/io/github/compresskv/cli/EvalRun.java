@@ -29,12 +29,18 @@ final class EvalRun {
 
     static RunMetrics run(LoadedModel lm, Path modelPath, EvalSuite suite, EvalSettings settings, Path out, String commandLine,
                           PrintStream stdout, PrintStream err) {
+        return run(lm, modelPath, suite, java.util.Map.of(), settings, out, commandLine, stdout, err);
+    }
+
+    /** {@code inputs}: the suite's inputs for config.json when the suite does not report its options itself. */
+    static RunMetrics run(LoadedModel lm, Path modelPath, EvalSuite suite, java.util.Map<String, Object> inputs, EvalSettings settings,
+                          Path out, String commandLine, PrintStream stdout, PrintStream err) {
         EvalRunner runner = new EvalRunner(lm.model(), lm.tokenizer(), suite, settings);
         long t0 = System.nanoTime();
         List<EvalItem> items = runner.items();
         err.printf(Locale.ROOT, "%s: %d items x %d method/budget combinations, built in %.1f s%n", suite.name(), items.size(),
                 settings.combos().size(), (System.nanoTime() - t0) / 1e9);
-        try (RunFolder folder = RunFolder.open(out, RunConfig.of(suite, settings, modelPath, commandLine))) {
+        try (RunFolder folder = RunFolder.open(out, RunConfig.of(suite, settings, modelPath, commandLine, inputs))) {
             if (folder.truncatedTornLine()) err.println("cut an incomplete last line from " + out.resolve(RunFolder.PREDICTIONS));
             if (folder.resumedCount() > 0) err.println("resuming " + out + ": " + folder.resumedCount() + " predictions already there");
             ProgressLine bar = new ProgressLine(err, suite.name());

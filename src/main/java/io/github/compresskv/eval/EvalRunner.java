@@ -46,10 +46,10 @@ public final class EvalRunner {
 
     /** The items of this run, built once (the suite's construction is deterministic). */
     public List<EvalItem> items() {
-        int room = model.config().contextLength() - suite.maxNewTokensReserved();
+        int room = model.config().contextLength() - suite.reservedTokens();
         if (room < 1) {
-            throw new IllegalArgumentException("the model's context of " + model.config().contextLength() + " tokens leaves no room for prompts next to "
-                    + suite.maxNewTokensReserved() + " generated tokens");
+            throw new IllegalArgumentException("the model's context of " + model.config().contextLength() + " tokens leaves no room for prompts next to the "
+                    + suite.reservedTokens() + " tokens the " + suite.name() + " suite reserves for answers");
         }
         return suite.items(tokenizer, room);
     }
@@ -100,7 +100,7 @@ public final class EvalRunner {
         session.prefill(prompt, observing.isEmpty() ? null : new SharedPrefillObserver(observing));
         prefills++;
         double prefillMs = (System.nanoTime() - t0) / 1e6;
-        StopConditions stop = new StopConditions(item.maxNewTokens(), tokenizer.endOfGenerationIds(), suite.stopStrings());
+        StopConditions stop = new StopConditions(item.maxNewTokens(), tokenizer.endOfGenerationIds(), stopStrings(item));
         List<Prediction> out = new ArrayList<>();
         for (int i = 0; i < combos.size(); i++) {
             EvalSettings.Combo c = combos.get(i);
@@ -118,6 +118,16 @@ public final class EvalRunner {
         }
         return out;
     }
+
+    /** The suite's stop strings, and a newline for items marked {@code stop_on_newline=true} (LongBench's samsum). */
+    private List<String> stopStrings(EvalItem item) {
+        List<String> stops = new ArrayList<>(suite.stopStrings());
+        if ("true".equals(item.attributes().get(STOP_ON_NEWLINE)) && !stops.contains("\n")) stops.add("\n");
+        return stops;
+    }
+
+    /** Item attribute asking to end the answer at its first newline. */
+    public static final String STOP_ON_NEWLINE = "stop_on_newline";
 
     /** The prompt's tokens: raw with the model's BOS rule, or through its chat template (plain fallback without one). */
     int[] promptTokens(EvalItem item) {

@@ -31,10 +31,12 @@ public interface EvalSuite {
     Map<String, Double> aggregate(List<ScoredItem> scored);
 
     /**
-     * The most tokens an item of this suite generates; the runner passes {@code context − this} as
-     * {@code maxPromptTokens}. Default 512, LongBench's longest answers (gov_report, qmsum, multi_news).
+     * Tokens of the model's context kept free of the prompts {@link #items} builds: the longest generation plus
+     * anything added later (a chat template's wrapping); the runner passes {@code context − this} as
+     * {@code maxPromptTokens}. Default 576: LongBench's longest answers (512, gov_report / qmsum / multi_news) and
+     * 64 tokens for a chat wrapper.
      */
-    default int maxNewTokensReserved() { return 512; }
+    default int reservedTokens() { return 576; }
 
     /** Strings that end a generation (cut from the prediction); none by default (EOS and the item's token limit only). */
     default List<String> stopStrings() { return List.of(); }

@@ -26,10 +26,19 @@ public final class RunConfig {
     private RunConfig() {}
 
     public static ObjectNode of(EvalSuite suite, EvalSettings settings, Path model, String commandLine) {
+        return of(suite, settings, model, commandLine, java.util.Map.of());
+    }
+
+    /**
+     * As {@link #of(EvalSuite, EvalSettings, Path, String)}, with {@code inputs}: what the command gave a suite that
+     * does not report its own options (LongBench: data folder, datasets, samples), compared on resume too.
+     */
+    public static ObjectNode of(EvalSuite suite, EvalSettings settings, Path model, String commandLine, java.util.Map<String, Object> inputs) {
         ObjectNode root = RunFolder.JSON.createObjectNode();
         ObjectNode run = root.putObject("run");
         run.put("suite", suite.name());
         run.set("suite_options", RunFolder.JSON.valueToTree(suite.options()));
+        if (!inputs.isEmpty()) run.set("suite_inputs", RunFolder.JSON.valueToTree(inputs));
         run.set("methods", RunFolder.JSON.valueToTree(settings.methods()));
         run.set("budgets", RunFolder.JSON.valueToTree(settings.budgets()));
         ObjectNode c = run.putObject("compression");

@@ -41,6 +41,26 @@ class EvalCommandTest {
     }
 
     @Test
+    void longBenchRunsFromAFolderOfJsonlFiles(@TempDir Path dir) throws IOException {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < 2; i++) {
+            jsonl.append("{\"_id\": \"q").append(i).append("\", \"input\": \"Where does Ada live?\", \"context\": \"")
+                    .append("Passage 1: Ada lives in Oslo. The rain fell on the quiet river. ".repeat(6 + i))
+                    .append("\", \"answers\": [\"Oslo\"], \"length\": 60, \"dataset\": \"hotpotqa\", \"language\": \"en\", \"all_classes\": null}\n");
+        }
+        Files.writeString(data.resolve("hotpotqa.jsonl"), jsonl);
+        Path out = dir.resolve("run");
+        CliTest.Run r = CliTest.run("eval", "longbench", "--model", "models/compresskv-tiny.gguf", "--data", data.toString(),
+                "--methods", "full,snapkv", "--budgets", "16", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(4, Files.readAllLines(out.resolve("predictions.jsonl")).size());
+        String config = Files.readString(out.resolve("config.json"));
+        assertTrue(config.contains("\"suite_inputs\"") && config.contains("hotpotqa"), config);
+        assertTrue(Files.readString(out.resolve("metrics.json")).contains("\"hotpotqa\""));
+    }
+
+    @Test
     void badSuitesAndFlagsAreOneLine(@TempDir Path dir) {
         CliTest.Run unknown = CliTest.run("eval", "nosuch", "--out", dir.resolve("a").toString());
         assertEquals(1, unknown.code());

@@ -110,7 +110,7 @@ public final class NeedleSuite implements EvalSuite {
     }
 
     @Override
-    public int maxNewTokensReserved() { return maxNewTokens; }
+    public int reservedTokens() { return maxNewTokens; }
 
     @Override
     public List<String> stopStrings() { return stopAtNewline ? List.of("\n") : List.of(); }

@@ -46,9 +46,9 @@ public final class RulerSuite implements EvalSuite {
         for (RulerTask t : tasks) {
             for (int length : lengths) {
                 // a RULER length counts prompt and generation; maxPromptTokens is the context minus the reserve
-                if (length > maxPromptTokens + maxNewTokensReserved()) {
+                if (length > maxPromptTokens + reservedTokens()) {
                     throw new IllegalArgumentException("--lengths: " + length + " tokens (prompt and answer) exceed the model's context of "
-                            + (maxPromptTokens + maxNewTokensReserved()));
+                            + (maxPromptTokens + reservedTokens()));
                 }
                 for (int i = 0; i < samples; i++) out.add(g.item(t, length, i));
             }
@@ -81,7 +81,7 @@ public final class RulerSuite implements EvalSuite {
     }
 
     @Override
-    public int maxNewTokensReserved() { return tasks.stream().mapToInt(RulerTask::maxNewTokens).max().orElse(0); }
+    public int reservedTokens() { return tasks.stream().mapToInt(RulerTask::maxNewTokens).max().orElse(0); }
 
     @Override
     public List<String> stopStrings() { return prompts.stops(); }
