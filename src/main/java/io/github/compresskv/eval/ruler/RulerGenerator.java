@@ -68,36 +68,24 @@ public final class RulerGenerator {
 
     private Built niah(RulerTask task, SplittableRandom rng, int budget) {
         int n = task == RulerTask.NIAH_SINGLE ? 1 : NEEDLES;
-        List<String> keys = distinct(n == 1 || task == RulerTask.NIAH_MULTIVALUE ? 1 : n, () -> key(rng));
+        boolean multiValue = task == RulerTask.NIAH_MULTIVALUE;
+        List<String> keys = distinct(multiValue ? 1 : n, () -> key(rng));
         List<String> values = distinct(n, () -> number(rng, 7));
         List<String> needles = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            String k = task == RulerTask.NIAH_MULTIVALUE ? keys.get(0) : keys.get(i);
-            needles.add(prompts.needle(k, values.get(i), task == RulerTask.NIAH_MULTIVALUE));
-        }
-        List<String> asked;
-        List<String> refs;
-        switch (task) {
-            case NIAH_MULTIKEY -> {
-                int q = rng.nextInt(n);
-                asked = List.of(keys.get(q));
-                refs = List.of(values.get(q));
-            }
-            case NIAH_MULTIVALUE -> {
-                asked = keys;
-                refs = values;
-            }
-            default -> {
-                asked = keys;
-                refs = values;
-            }
+        for (int i = 0; i < n; i++) needles.add(prompts.needle(keys.get(multiValue ? 0 : i), values.get(i), multiValue));
+        // multi-key asks one of the keys; the others ask every key (one for single and multi-value) for all values
+        List<String> asked = keys, refs = values;
+        if (task == RulerTask.NIAH_MULTIKEY) {
+            int q = rng.nextInt(n);
+            asked = List.of(keys.get(q));
+            refs = List.of(values.get(q));
         }
         double[] depths = depths(rng, n);
         int start = rng.nextInt(sentences().size());
-        boolean multiValue = task == RulerTask.NIAH_MULTIVALUE;
+        List<String> asks = asked;
         List<String> shuffledNeedles = shuffle(needles, rng);
-        IntFunction<String> prompt = k -> prompts.niah(context(bookSentences(start, k), shuffledNeedles, depths), asked, multiValue);
-        return new Built(fit(prompt, budget, "niah"), refs);
+        IntFunction<String> prompt = k -> prompts.niah(context(bookSentences(start, k), shuffledNeedles, depths), asks, multiValue);
+        return new Built(fit(prompt, budget, task.id()), refs);
     }
 
     private Built vt(SplittableRandom rng, int budget) {
