@@ -60,14 +60,15 @@ public final class RunPlots {
     private static XYChart scoreVsBudget(RunMetrics m, EvalSettings s) {
         XYChart c = new XYChartBuilder().width(720).height(480).title(m.suite() + ": " + m.headline() + " vs KV budget")
                 .xAxisTitle("budget B (tokens per KV head per layer, log scale)").yAxisTitle("score").build();
-        c.getStyler().setXAxisLogarithmic(true).setYAxisMin(0.0).setYAxisMax(100.0);
-        List<Double> xs = s.budgets().stream().map(Integer::doubleValue).toList();
+        // x = log2 B on a linear axis labelled with B at the powers of two (a log axis labels only powers of ten)
+        c.getStyler().setYAxisMin(0.0).setYAxisMax(100.0);
+        c.setCustomXAxisTickLabelsFormatter(x -> Math.abs(x - Math.rint(x)) < 1e-6 ? Long.toString(Math.round(Math.pow(2, x))) : "");
         for (String method : s.methods()) {
             List<Double> x = new ArrayList<>(), y = new ArrayList<>();
             for (int b : s.budgets()) {
                 RunMetrics.Row r = m.row(method, method.equals(EvalSettings.FULL) ? 0 : b);
                 if (r == null) continue;
-                x.add((double) b);
+                x.add(Math.log(b) / Math.log(2));
                 y.add(r.headline(m.headline()));
             }
             if (x.isEmpty()) continue;
@@ -78,7 +79,6 @@ public final class RunPlots {
                 series.setLineColor(Color.GRAY);
             }
         }
-        if (xs.size() == 1) c.getStyler().setXAxisLogarithmic(false);
         return c;
     }
 
