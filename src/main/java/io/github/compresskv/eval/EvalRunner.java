@@ -42,6 +42,10 @@ public final class EvalRunner {
         this.tokenizer = tokenizer;
         this.suite = suite;
         this.settings = settings;
+        // a method that cannot be built (e.g. compresskv without profiles) fails now, not after the first prefill
+        for (EvalSettings.Combo c : settings.combos()) {
+            if (c.compresses()) KvCompressor.create(CompressionMethods.byName(c.method()), Budget.tokens(c.budget()), model.config(), settings.options());
+        }
     }
 
     /** The items of this run, built once (the suite's construction is deterministic). */
