@@ -190,6 +190,9 @@ class EvalRunnerTest {
                 () -> new EvalSettings(List.of("snapkv", "SnapKV"), BUDGETS, CompressionOptions.defaults(), KvStorage.F32));
         assertTrue(dup.getMessage().contains("twice"));
         assertThrows(RuntimeException.class, () -> new EvalSettings(List.of("snapkv"), List.of(4), CompressionOptions.defaults(), KvStorage.F32));
+        RuntimeException noProfile = assertThrows(RuntimeException.class, () -> new EvalRunner(model, tokenizer, new TinySuite(),
+                new EvalSettings(List.of("compresskv"), List.of(16), CompressionOptions.defaults(), KvStorage.F32)));
+        assertTrue(noProfile.getMessage().contains("--head-profile"), noProfile.getMessage());
         assertEquals(List.of(new EvalSettings.Combo("full", 0)), new EvalSettings(List.of("full"), List.of(), CompressionOptions.defaults(), KvStorage.F32).combos());
     }
 }
