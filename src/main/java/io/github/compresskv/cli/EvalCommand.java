@@ -132,7 +132,15 @@ final class EvalCommand implements Callable<Integer> {
 
     private EvalSuite suite(int context) {
         String name = suite.toLowerCase(Locale.ROOT);
-        if (!name.equals("niah") && needle != null) throw new IllegalArgumentException("--needle applies to niah only");
+        // a flag of another suite is a mistake, not something to ignore
+        if (!name.equals("niah") && (needle != null || question != null || answer != null || depths != null || fullAnswers)) {
+            throw new IllegalArgumentException("--needle, --question, --answer, --depths and --full-answers apply to niah only");
+        }
+        if (name.equals("niah") && (samples != null || tasks != null)) throw new IllegalArgumentException("--samples and --tasks do not apply to niah");
+        if (!name.equals("longbench") && data != null) throw new IllegalArgumentException("--data applies to longbench only");
+        if (name.equals("longbench") && (lengths != null || haystack != null || layout != null)) {
+            throw new IllegalArgumentException("--lengths, --haystack and --layout do not apply to longbench");
+        }
         return switch (name) {
             case "niah" -> new NeedleSuite(lengths != null ? lengths : defaultLengths(context, maxNewTokens),
                     depths != null ? depths : NeedleSuite.PAPER_DEPTHS, needleOrPaper(), haystack(), layout(), maxNewTokens,
