@@ -30,6 +30,8 @@ import java.util.Set;
 public final class RunFolder implements AutoCloseable {
     public static final String CONFIG = "config.json";
     public static final String PREDICTIONS = "predictions.jsonl";
+    /** Locked while a run uses the folder. */
+    public static final String LOCK = ".lock";
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper LINE = new ObjectMapper();
 
@@ -39,6 +41,7 @@ public final class RunFolder implements AutoCloseable {
     private final int resumed;
     private final boolean truncatedTornLine;
     private OutputStream out;
+    private FileChannel lockChannel;
 
     private RunFolder(Path dir, int resumed, boolean truncatedTornLine) {
         this.dir = dir;
@@ -52,8 +55,21 @@ public final class RunFolder implements AutoCloseable {
      * hold the same {@code run} part; its predictions are loaded so that finished work is skipped.
      */
     public static RunFolder open(Path dir, ObjectNode config) {
+        FileChannel lock = null;
         try {
             Files.createDirectories(dir);
+            // one run per folder at a time: two would append the same work twice
+            lock = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            java.nio.channels.FileLock held;
+            try {
+                held = lock.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException inThisJvm) {
+                held = null;
+            }
+            if (held == null) {
+                lock.close();
+                throw new IllegalArgumentException("--out: another run is using " + dir + " (it holds " + dir.resolve(LOCK) + ")");
+            }
             Path configFile = dir.resolve(CONFIG);
             Path predictionsFile = dir.resolve(PREDICTIONS);
             if (Files.exists(configFile)) {
@@ -93,8 +109,17 @@ public final class RunFolder implements AutoCloseable {
             RunFolder f = new RunFolder(dir, loaded.size(), torn);
             for (Prediction p : loaded) f.add(p);
             f.out = Files.newOutputStream(predictionsFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            f.lockChannel = lock;
             return f;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            if (lock != null && lock.isOpen()) {
+                try {
+                    lock.close();
+                } catch (IOException ignored) {
+                    // the first error is the one to report
+                }
+            }
+            if (e instanceof RuntimeException r) throw r;
             throw new UncheckedIOException("--out: cannot use " + dir + ": " + e.getMessage(), e);
         }
     }
@@ -131,6 +156,7 @@ public final class RunFolder implements AutoCloseable {
     public void close() {
         try {
             if (out != null) out.close();
+            if (lockChannel != null) lockChannel.close(); // releases the lock
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -175,9 +175,13 @@ class EvalRunnerTest {
     }
 
     @Test
-    void anotherConfigurationInTheSameFolderIsRefusedNamingTheKey(@TempDir Path dir) {
+    void anotherConfigurationOrAConcurrentRunInTheSameFolderIsRefused(@TempDir Path dir) {
         try (RunFolder f = open(dir, settings(BUDGETS))) {
             assertFalse(f.truncatedTornLine());
+        }
+        try (RunFolder f = open(dir, settings(BUDGETS))) {
+            IllegalArgumentException busy = assertThrows(IllegalArgumentException.class, () -> open(dir, settings(BUDGETS)));
+            assertTrue(busy.getMessage().contains("another run is using"), busy.getMessage());
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> open(dir, settings(List.of(16, 64))));
         assertTrue(e.getMessage().contains("'run.budgets'") && e.getMessage().contains("[16,32]") && e.getMessage().contains("[16,64]"), e.getMessage());
