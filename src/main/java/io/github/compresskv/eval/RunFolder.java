@@ -119,8 +119,8 @@ public final class RunFolder implements AutoCloseable {
                     // the first error is the one to report
                 }
             }
-            if (e instanceof RuntimeException r) throw r;
-            throw new UncheckedIOException("--out: cannot use " + dir + ": " + e.getMessage(), e);
+            if (e instanceof IOException io) throw new UncheckedIOException("--out: cannot use " + dir + ": " + io.getMessage(), io);
+            throw (RuntimeException) e;
         }
     }
 
