@@ -30,6 +30,26 @@ public interface EvalSuite {
      */
     Map<String, Double> aggregate(List<ScoredItem> scored);
 
+    /**
+     * Tokens of the model's context kept free of the prompts {@link #items} builds: the longest generation plus
+     * anything added later (a chat template's wrapping); the runner passes {@code context − this} as
+     * {@code maxPromptTokens}. Default 576: LongBench's longest answers (512, gov_report / qmsum / multi_news) and
+     * 64 tokens for a chat wrapper.
+     */
+    default int reservedTokens() { return 576; }
+
+    /** Strings that end a generation (cut from the prediction); none by default (EOS and the item's token limit only). */
+    default List<String> stopStrings() { return List.of(); }
+
+    /**
+     * The suite's options as JSON-friendly values (strings, numbers, lists), recorded in a run folder's
+     * {@code config.json} and compared when a run is resumed. Empty by default.
+     */
+    default Map<String, Object> options() { return Map.of(); }
+
+    /** The aggregate key that summarises a run (the summary table's cell). */
+    default String headlineMetric() { return "average"; }
+
     /** An item with its prediction and score. */
     record ScoredItem(EvalItem item, String prediction, double score) {
     }

@@ -1,0 +1,132 @@
+package io.github.compresskv.eval.niah;
+
+import io.github.compresskv.eval.EvalItem;
+import io.github.compresskv.eval.EvalSuite;
+import io.github.compresskv.eval.Haystack;
+import io.github.compresskv.eval.Needle;
+import io.github.compresskv.eval.NeedlePrompt;
+import io.github.compresskv.eval.PromptLayout;
+import io.github.compresskv.eval.Rouge;
+import io.github.compresskv.eval.WordOverlap;
+import io.github.compresskv.tokenizer.Tokenizer;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Needle-in-a-haystack as the paper runs it (method notes §7.2): for every context length × depth, the needle is
+ * inserted into the haystack by {@link NeedlePrompt} (200-token buffer, sentence boundary) and the question asked in
+ * the paper's layout; greedy answers of up to 50 tokens. Per item the score is the paper's plotted word overlap
+ * with the expected answer ({@link WordOverlap}); the aggregates also hold the stored score, ROUGE-1 recall of the
+ * needle sentence ({@code rouge1_recall}). Items carry the attributes {@code length} and {@code depth} (heat maps).
+ */
+public final class NeedleSuite implements EvalSuite {
+    /** The paper's needle, question and expected answer (the San Francisco needle). */
+    public static final Needle PAPER_NEEDLE = new Needle(
+            "\nThe best thing to do in San Francisco is eat a sandwich and sit in Dolores Park on a sunny day.\n",
+            "What is the best thing to do in San Francisco?",
+            "eat a sandwich and sit in Dolores Park on a sunny day.");
+    /** The paper's depths: round(linspace(0, 100, 10)). */
+    public static final int[] PAPER_DEPTHS = {0, 11, 22, 33, 44, 56, 67, 78, 89, 100};
+    public static final int PAPER_MAX_NEW_TOKENS = 50;
+
+    private final int[] lengths;
+    private final int[] depths;
+    private final Needle needle;
+    private final Haystack haystack;
+    private final PromptLayout layout;
+    private final int maxNewTokens;
+    private final boolean stopAtNewline;
+
+    /**
+     * @param stopAtNewline end an answer at its first newline (the embedded model answers in one line and does not
+     *                      always emit EOS after it); false decodes all {@code maxNewTokens} as the paper's scripts do
+     */
+    public NeedleSuite(int[] lengths, int[] depths, Needle needle, Haystack haystack, PromptLayout layout, int maxNewTokens,
+                       boolean stopAtNewline) {
+        if (lengths.length == 0) throw new IllegalArgumentException("--lengths: no length given");
+        if (depths.length == 0) throw new IllegalArgumentException("--depths: no depth given");
+        for (int d : depths) if (d < 0 || d > 100) throw new IllegalArgumentException("--depths: " + d + " is not within 0…100 %");
+        if (maxNewTokens < 1) throw new IllegalArgumentException("--max-new-tokens must be at least 1, got " + maxNewTokens);
+        this.lengths = lengths.clone();
+        this.depths = depths.clone();
+        this.needle = needle;
+        this.haystack = haystack;
+        this.layout = layout;
+        this.maxNewTokens = maxNewTokens;
+        this.stopAtNewline = stopAtNewline;
+    }
+
+    /** The paper's setting at these lengths: its needle, depths, layout and 50 new tokens (no newline stop), over {@code haystack}. */
+    public static NeedleSuite paper(int[] lengths, Haystack haystack) {
+        return new NeedleSuite(lengths, PAPER_DEPTHS, PAPER_NEEDLE, haystack, PromptLayout.PAPER, PAPER_MAX_NEW_TOKENS, false);
+    }
+
+    @Override
+    public String name() { return "niah"; }
+
+    @Override
+    public List<EvalItem> items(Tokenizer tokenizer, int maxPromptTokens) {
+        int longest = Arrays.stream(lengths).max().orElseThrow();
+        if (longest > maxPromptTokens) {
+            throw new IllegalArgumentException("--lengths: " + longest + " tokens exceed the " + maxPromptTokens
+                    + " prompt tokens the model takes (its context minus " + maxNewTokens + " generated tokens)");
+        }
+        int[] hay = haystack.tokens(tokenizer, longest);
+        NeedlePrompt np = new NeedlePrompt(tokenizer, layout);
+        List<EvalItem> out = new ArrayList<>();
+        for (int length : lengths) {
+            for (int depth : depths) {
+                Map<String, String> attrs = new LinkedHashMap<>();
+                attrs.put("length", Integer.toString(length));
+                attrs.put("depth", Integer.toString(depth));
+                out.add(new EvalItem("niah/len" + length + "/depth" + depth, "niah", np.prompt(hay, needle, length, depth), false,
+                        maxNewTokens, List.of(needle.answer()), attrs));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public double score(EvalItem item, String prediction) {
+        return WordOverlap.score(item.references().get(0), prediction);
+    }
+
+    @Override
+    public Map<String, Double> aggregate(List<ScoredItem> scored) {
+        double overlap = 0, rouge = 0;
+        for (ScoredItem s : scored) {
+            overlap += s.score();
+            rouge += Rouge.rouge1Recall(needle.sentence(), s.prediction());
+        }
+        int n = Math.max(1, scored.size());
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put("average", overlap / n);
+        out.put("rouge1_recall", rouge / n);
+        return out;
+    }
+
+    @Override
+    public int reservedTokens() { return maxNewTokens; }
+
+    @Override
+    public List<String> stopStrings() { return stopAtNewline ? List.of("\n") : List.of(); }
+
+    @Override
+    public Map<String, Object> options() {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("lengths", Arrays.stream(lengths).boxed().toList());
+        o.put("depths", Arrays.stream(depths).boxed().toList());
+        o.put("needle", needle.sentence());
+        o.put("question", needle.question());
+        o.put("answer", needle.answer());
+        o.put("haystack", haystack.name());
+        o.put("layout", layout.template());
+        o.put("max_new_tokens", maxNewTokens);
+        o.put("stop_at_newline", stopAtNewline);
+        return o;
+    }
+}
