@@ -1,10 +1,11 @@
 """Held-out needles for evaluating the embedded model with the Java harness (issue 3's acceptance).
 
-Writes JSON lines {"needle", "question", "answer", "place"}: the paper's needle family ("The best thing to do in
+Writes a JSON array of {"sentence", "question", "answer"} (the format `compresskv eval niah --needles` and
+`compresskv profile heads --needles` read); the sentence is wrapped in newlines as the training evaluation inserts it: the paper's needle family ("The best thing to do in
 {place} is {activity}.") with places and activity words held out from training (tools/train/tasks.py, split
 "heldout"), drawn with a fixed seed. Run from the repository root (CPU, a few seconds):
 
-    python3 tools/make_heldout_needles.py --data-dir /tmp/evaldata --n 40 --out examples/heldout-needles.jsonl
+    python3 tools/make_heldout_needles.py --data-dir /tmp/evaldata --n 40 --out examples/heldout-needles.json
 
 where /tmp/evaldata is the token cache of tools/train/build_data.py (it holds the word-list split).
 """
@@ -38,9 +39,9 @@ def main():
             continue
         places.add(place)
         act = tasks.activity(rng, pools)
-        rows.append({"needle": s.format(K=place, V=act), "question": q.format(K=place), "answer": ans.format(V=act),
-                     "place": place})
-    a.out.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        rows.append({"sentence": "\n" + s.format(K=place, V=act) + "\n", "question": q.format(K=place),
+                     "answer": ans.format(V=act)})
+    a.out.write_text(json.dumps(rows, indent=1) + "\n")
     print(f"wrote {len(rows)} held-out needles to {a.out}")
 
 

@@ -8,6 +8,8 @@ import io.github.compresskv.eval.Haystack;
 import io.github.compresskv.eval.Needle;
 import io.github.compresskv.eval.PromptLayout;
 import io.github.compresskv.eval.niah.NeedleSuite;
+import io.github.compresskv.profile.ProbeConfig;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.compresskv.eval.ruler.RulerPrompts;
 import io.github.compresskv.eval.ruler.RulerSuite;
 import io.github.compresskv.eval.ruler.RulerTask;
@@ -17,6 +19,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,6 +80,10 @@ final class EvalCommand implements Callable<Integer> {
             description = "niah, ruler: a folder of .txt files to use as haystack (default: the shipped Walden text).")
     Path haystack;
 
+    @Option(names = "--needles", paramLabel = "FILE",
+            description = "niah: JSON array of {\"sentence\", \"question\", \"answer\"} (as profile heads reads); every cell is probed once per needle.")
+    Path needlesFile;
+
     @Option(names = "--needle", paramLabel = "TEXT", description = "niah: the needle sentence (default: the paper's San Francisco needle).")
     String needle;
 
@@ -133,8 +140,8 @@ final class EvalCommand implements Callable<Integer> {
     private EvalSuite suite(int context) {
         String name = suite.toLowerCase(Locale.ROOT);
         // a flag of another suite is a mistake, not something to ignore
-        if (!name.equals("niah") && (needle != null || question != null || answer != null || depths != null || fullAnswers)) {
-            throw new IllegalArgumentException("--needle, --question, --answer, --depths and --full-answers apply to niah only");
+        if (!name.equals("niah") && (needle != null || needlesFile != null || question != null || answer != null || depths != null || fullAnswers)) {
+            throw new IllegalArgumentException("--needle(s), --question, --answer, --depths and --full-answers apply to niah only");
         }
         if (name.equals("niah") && (samples != null || tasks != null)) throw new IllegalArgumentException("--samples and --tasks do not apply to niah");
         if (!name.equals("longbench") && data != null) throw new IllegalArgumentException("--data applies to longbench only");
@@ -171,7 +178,24 @@ final class EvalCommand implements Callable<Integer> {
         return fit.length > 0 ? fit : new int[] {context / 2};
     }
 
-    private Needle needleOrPaper() {
+    private List<Needle> needleOrPaper() {
+        if (needlesFile != null) {
+            if (needle != null || question != null || answer != null) {
+                throw new IllegalArgumentException("--needles replaces --needle, --question and --answer: give one or the other");
+            }
+            if (!Files.isRegularFile(needlesFile)) throw new IllegalArgumentException("--needles: no such file: " + needlesFile);
+            try {
+                return ProbeConfig.parseNeedles(new ObjectMapper().readTree(Files.readString(needlesFile)), needlesFile.toString());
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalArgumentException("--needles: " + needlesFile + " is not valid JSON: " + e.getOriginalMessage(), e);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--needles: cannot read " + needlesFile + ": " + e.getMessage(), e);
+            }
+        }
+        return List.of(singleNeedleOrPaper());
+    }
+
+    private Needle singleNeedleOrPaper() {
         if (needle == null && question == null && answer == null) return NeedleSuite.PAPER_NEEDLE;
         if (needle == null || question == null || answer == null) {
             throw new IllegalArgumentException("--needle, --question and --answer go together (the sentence, its question, the expected answer)");

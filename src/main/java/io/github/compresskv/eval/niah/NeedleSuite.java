@@ -35,7 +35,7 @@ public final class NeedleSuite implements EvalSuite {
 
     private final int[] lengths;
     private final int[] depths;
-    private final Needle needle;
+    private final List<Needle> needles;
     private final Haystack haystack;
     private final PromptLayout layout;
     private final int maxNewTokens;
@@ -47,13 +47,23 @@ public final class NeedleSuite implements EvalSuite {
      */
     public NeedleSuite(int[] lengths, int[] depths, Needle needle, Haystack haystack, PromptLayout layout, int maxNewTokens,
                        boolean stopAtNewline) {
+        this(lengths, depths, List.of(needle), haystack, layout, maxNewTokens, stopAtNewline);
+    }
+
+    /**
+     * Several needles: every (length, depth) cell is probed once per needle (the cell's score is their mean), so
+     * that accuracy is measured over many answers rather than one (e.g. held-out needles of a trained model).
+     */
+    public NeedleSuite(int[] lengths, int[] depths, List<Needle> needles, Haystack haystack, PromptLayout layout, int maxNewTokens,
+                       boolean stopAtNewline) {
+        if (needles.isEmpty()) throw new IllegalArgumentException("--needles: no needle given");
         if (lengths.length == 0) throw new IllegalArgumentException("--lengths: no length given");
         if (depths.length == 0) throw new IllegalArgumentException("--depths: no depth given");
         for (int d : depths) if (d < 0 || d > 100) throw new IllegalArgumentException("--depths: " + d + " is not within 0…100 %");
         if (maxNewTokens < 1) throw new IllegalArgumentException("--max-new-tokens must be at least 1, got " + maxNewTokens);
         this.lengths = lengths.clone();
         this.depths = depths.clone();
-        this.needle = needle;
+        this.needles = List.copyOf(needles);
         this.haystack = haystack;
         this.layout = layout;
         this.maxNewTokens = maxNewTokens;
@@ -80,11 +90,19 @@ public final class NeedleSuite implements EvalSuite {
         List<EvalItem> out = new ArrayList<>();
         for (int length : lengths) {
             for (int depth : depths) {
-                Map<String, String> attrs = new LinkedHashMap<>();
-                attrs.put("length", Integer.toString(length));
-                attrs.put("depth", Integer.toString(depth));
-                out.add(new EvalItem("niah/len" + length + "/depth" + depth, "niah", np.prompt(hay, needle, length, depth), false,
-                        maxNewTokens, List.of(needle.answer()), attrs));
+                for (int k = 0; k < needles.size(); k++) {
+                    Needle needle = needles.get(k);
+                    Map<String, String> attrs = new LinkedHashMap<>();
+                    attrs.put("length", Integer.toString(length));
+                    attrs.put("depth", Integer.toString(depth));
+                    String id = "niah/len" + length + "/depth" + depth;
+                    if (needles.size() > 1) {
+                        attrs.put("needle", Integer.toString(k));
+                        id += "/needle" + k;
+                    }
+                    out.add(new EvalItem(id, "niah", np.prompt(hay, needle, length, depth), false,
+                            maxNewTokens, List.of(needle.answer()), attrs));
+                }
             }
         }
         return out;
@@ -97,16 +115,39 @@ public final class NeedleSuite implements EvalSuite {
 
     @Override
     public Map<String, Double> aggregate(List<ScoredItem> scored) {
-        double overlap = 0, rouge = 0;
+        double overlap = 0, rouge = 0, exact = 0;
         for (ScoredItem s : scored) {
             overlap += s.score();
-            rouge += Rouge.rouge1Recall(needle.sentence(), s.prediction());
+            if (exactAnswer(s.item().references().get(0), s.prediction())) exact++;
+            rouge += Rouge.rouge1Recall(needleOf(s.item()).sentence(), s.prediction());
         }
         int n = Math.max(1, scored.size());
         Map<String, Double> out = new LinkedHashMap<>();
         out.put("average", overlap / n);
         out.put("rouge1_recall", rouge / n);
+        out.put("exact", exact / n);
         return out;
+    }
+
+    /**
+     * The embedded model's acceptance criterion (docs/model-card.md): the first line of the answer equals the expected
+     * answer after lower-casing, collapsing whitespace and dropping one trailing period.
+     */
+    static boolean exactAnswer(String expected, String prediction) {
+        String line = prediction.strip();
+        int nl = line.indexOf('\n');
+        if (nl >= 0) line = line.substring(0, nl);
+        return normalise(line).equals(normalise(expected));
+    }
+
+    private static String normalise(String s) {
+        String t = s.strip().toLowerCase(java.util.Locale.ROOT).replaceAll("\\s+", " ");
+        return t.endsWith(".") ? t.substring(0, t.length() - 1).strip() : t;
+    }
+
+    private Needle needleOf(EvalItem item) {
+        String k = item.attributes().get("needle");
+        return k == null ? needles.get(0) : needles.get(Integer.parseInt(k));
     }
 
     @Override
@@ -120,9 +161,13 @@ public final class NeedleSuite implements EvalSuite {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("lengths", Arrays.stream(lengths).boxed().toList());
         o.put("depths", Arrays.stream(depths).boxed().toList());
-        o.put("needle", needle.sentence());
-        o.put("question", needle.question());
-        o.put("answer", needle.answer());
+        if (needles.size() == 1) {
+            o.put("needle", needles.get(0).sentence());
+            o.put("question", needles.get(0).question());
+            o.put("answer", needles.get(0).answer());
+        } else {
+            o.put("needles", needles.stream().map(n -> List.of(n.sentence(), n.question(), n.answer())).toList());
+        }
         o.put("haystack", haystack.name());
         o.put("layout", layout.template());
         o.put("max_new_tokens", maxNewTokens);

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -83,6 +84,33 @@ class NeedleSuiteTest {
         double r = io.github.compresskv.eval.Rouge.rouge1Recall(NeedleSuite.PAPER_NEEDLE.sentence(), "eat a sandwich and sit in Dolores Park on a sunny day.");
         assertEquals(r / 2, agg.get("rouge1_recall"), 1e-12);
         assertThrows(IllegalArgumentException.class, () -> suite.items(tokenizer, 500));
+        assertEquals(0.5, agg.get("exact"), 1e-12);
+    }
+
+    @Test
+    void exactAnswersIgnoreCaseSpacesOneTrailingPeriodAndLaterLines() {
+        assertTrue(NeedleSuite.exactAnswer("moor the artificer.", " Moor  the artificer\nQuestion: x"));
+        assertTrue(NeedleSuite.exactAnswer("moor the artificer.", "moor the artificer."));
+        assertFalse(NeedleSuite.exactAnswer("moor the artificer.", "moor the artifice."));
+        assertFalse(NeedleSuite.exactAnswer("moor the artificer.", "moor the artificer near the sea."));
+    }
+
+    @Test
+    void severalNeedlesProbeEveryCellOncePerNeedle() {
+        List<io.github.compresskv.eval.Needle> needles = List.of(
+                new io.github.compresskv.eval.Needle("\nThe best thing to do in Oslo is moor the boat.\n", "What is the best thing to do in Oslo?", "moor the boat."),
+                new io.github.compresskv.eval.Needle("\nThe best thing to do in Lima is bake a pie.\n", "What is the best thing to do in Lima?", "bake a pie."));
+        NeedleSuite suite = new NeedleSuite(new int[] {600, 800}, new int[] {0, 50, 100}, needles, Haystack.walden(),
+                PromptLayout.PAPER, 20, true);
+        List<EvalItem> items = suite.items(tokenizer, 4000);
+        assertEquals(2 * 3 * 2, items.size());
+        assertEquals(items.size(), items.stream().map(EvalItem::id).distinct().count());
+        for (EvalItem it : items) {
+            var n = needles.get(Integer.parseInt(it.attributes().get("needle")));
+            assertEquals(List.of(n.answer()), it.references());
+            assertTrue(it.prompt().contains(n.sentence().strip()), it.id());
+            assertTrue(it.prompt().contains(n.question()), it.id());
+        }
     }
 
     private static String tail(String s) { return s.substring(Math.max(0, s.length() - 40)); }
