@@ -84,6 +84,10 @@ final class EvalCommand implements Callable<Integer> {
             description = "niah: JSON array of {\"sentence\", \"question\", \"answer\"} (as profile heads reads); every cell is probed once per needle.")
     Path needlesFile;
 
+    @Option(names = "--needles-per-cell", paramLabel = "K",
+            description = "niah with --needles: needles per (length, depth) cell, taken round-robin from the file (default: all).")
+    Integer needlesPerCell;
+
     @Option(names = "--needle", paramLabel = "TEXT", description = "niah: the needle sentence (default: the paper's San Francisco needle).")
     String needle;
 
@@ -140,7 +144,7 @@ final class EvalCommand implements Callable<Integer> {
     private EvalSuite suite(int context) {
         String name = suite.toLowerCase(Locale.ROOT);
         // a flag of another suite is a mistake, not something to ignore
-        if (!name.equals("niah") && (needle != null || needlesFile != null || question != null || answer != null || depths != null || fullAnswers)) {
+        if (!name.equals("niah") && (needle != null || needlesFile != null || needlesPerCell != null || question != null || answer != null || depths != null || fullAnswers)) {
             throw new IllegalArgumentException("--needle(s), --question, --answer, --depths and --full-answers apply to niah only");
         }
         if (name.equals("niah") && (samples != null || tasks != null)) throw new IllegalArgumentException("--samples and --tasks do not apply to niah");
@@ -149,9 +153,13 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--lengths, --haystack and --layout do not apply to longbench");
         }
         return switch (name) {
-            case "niah" -> new NeedleSuite(lengths != null ? lengths : defaultLengths(context, maxNewTokens),
-                    depths != null ? depths : NeedleSuite.PAPER_DEPTHS, needleOrPaper(), haystack(), layout(), maxNewTokens,
-                    !fullAnswers);
+            case "niah" -> {
+                List<Needle> ns = needleOrPaper();
+                if (needlesPerCell != null && needlesFile == null) throw new IllegalArgumentException("--needles-per-cell needs --needles FILE");
+                yield new NeedleSuite(lengths != null ? lengths : defaultLengths(context, maxNewTokens),
+                        depths != null ? depths : NeedleSuite.PAPER_DEPTHS, ns, needlesPerCell != null ? needlesPerCell : ns.size(),
+                        haystack(), layout(), maxNewTokens, !fullAnswers);
+            }
             case "ruler" -> new RulerSuite(rulerTasks(), lengths != null ? lengths : defaultLengths(context, 0),
                     samples != null ? samples : 5, seed, haystack(), new RulerPrompts(style(), layout()));
             case "longbench" -> {

@@ -36,6 +36,7 @@ public final class NeedleSuite implements EvalSuite {
     private final int[] lengths;
     private final int[] depths;
     private final List<Needle> needles;
+    private final int perCell;
     private final Haystack haystack;
     private final PromptLayout layout;
     private final int maxNewTokens;
@@ -56,7 +57,21 @@ public final class NeedleSuite implements EvalSuite {
      */
     public NeedleSuite(int[] lengths, int[] depths, List<Needle> needles, Haystack haystack, PromptLayout layout, int maxNewTokens,
                        boolean stopAtNewline) {
+        this(lengths, depths, needles, needles.size(), haystack, layout, maxNewTokens, stopAtNewline);
+    }
+
+    /**
+     * @param perCell needles probed in each cell, taken round-robin from {@code needles} (cell c uses needles
+     *                c·perCell … c·perCell + perCell − 1, modulo their number), so that a grid can use many
+     *                different needles at a fixed cost per cell
+     */
+    public NeedleSuite(int[] lengths, int[] depths, List<Needle> needles, int perCell, Haystack haystack, PromptLayout layout,
+                       int maxNewTokens, boolean stopAtNewline) {
         if (needles.isEmpty()) throw new IllegalArgumentException("--needles: no needle given");
+        if (perCell < 1 || perCell > needles.size()) {
+            throw new IllegalArgumentException("--needles-per-cell must be within 1…" + needles.size() + " (the needles given), got " + perCell);
+        }
+        this.perCell = perCell;
         if (lengths.length == 0) throw new IllegalArgumentException("--lengths: no length given");
         if (depths.length == 0) throw new IllegalArgumentException("--depths: no depth given");
         for (int d : depths) if (d < 0 || d > 100) throw new IllegalArgumentException("--depths: " + d + " is not within 0…100 %");
@@ -88,9 +103,11 @@ public final class NeedleSuite implements EvalSuite {
         int[] hay = haystack.tokens(tokenizer, longest);
         NeedlePrompt np = new NeedlePrompt(tokenizer, layout);
         List<EvalItem> out = new ArrayList<>();
+        int cell = 0;
         for (int length : lengths) {
             for (int depth : depths) {
-                for (int k = 0; k < needles.size(); k++) {
+                for (int j = 0; j < perCell; j++) {
+                    int k = (cell * perCell + j) % needles.size();
                     Needle needle = needles.get(k);
                     Map<String, String> attrs = new LinkedHashMap<>();
                     attrs.put("length", Integer.toString(length));
@@ -103,6 +120,7 @@ public final class NeedleSuite implements EvalSuite {
                     out.add(new EvalItem(id, "niah", np.prompt(hay, needle, length, depth), false,
                             maxNewTokens, List.of(needle.answer()), attrs));
                 }
+                cell++;
             }
         }
         return out;
@@ -167,6 +185,7 @@ public final class NeedleSuite implements EvalSuite {
             o.put("answer", needles.get(0).answer());
         } else {
             o.put("needles", needles.stream().map(n -> List.of(n.sentence(), n.question(), n.answer())).toList());
+            o.put("needles_per_cell", perCell);
         }
         o.put("haystack", haystack.name());
         o.put("layout", layout.template());

@@ -111,6 +111,13 @@ class NeedleSuiteTest {
             assertTrue(it.prompt().contains(n.sentence().strip()), it.id());
             assertTrue(it.prompt().contains(n.question()), it.id());
         }
+        // one needle per cell, round-robin: cells alternate between the two needles
+        List<EvalItem> one = new NeedleSuite(new int[] {600, 800}, new int[] {0, 50, 100}, needles, 1, Haystack.walden(),
+                PromptLayout.PAPER, 20, true).items(tokenizer, 4000);
+        assertEquals(6, one.size());
+        for (int c = 0; c < one.size(); c++) assertEquals(Integer.toString(c % 2), one.get(c).attributes().get("needle"));
+        assertThrows(IllegalArgumentException.class, () -> new NeedleSuite(new int[] {600}, new int[] {0}, needles, 3,
+                Haystack.walden(), PromptLayout.PAPER, 20, true));
     }
 
     private static String tail(String s) { return s.substring(Math.max(0, s.length() - 40)); }
