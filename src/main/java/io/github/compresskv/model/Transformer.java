@@ -9,8 +9,9 @@ import io.github.compresskv.tensor.Parallel;
  * both writing the new tokens' post-RoPE keys and values into a {@link KvCache}.
  *
  * <p>Positions come from the cache: the tokens take positions {@code cache.nextPosition()} onwards.
- * Activations are F32. All scratch buffers are allocated once here, so decoding allocates nothing per token
- * (apart from the thread pool's task objects). Not thread-safe: one instance per concurrently running sequence.
+ * Activations are F32. All scratch buffers and parallel loop bodies are allocated once here, so a decode step
+ * allocates nothing once the cache has room (see DecodeAllocationTest). Not thread-safe: one instance per
+ * concurrently running sequence.
  */
 public final class Transformer {
     public static final int DEFAULT_CHUNK = 256;
@@ -20,6 +21,9 @@ public final class Transformer {
     private final Parallel pool;
     private final RotaryEmbedding rope;
     private final Attention attention;
+    private final FeedForward feedForward = new FeedForward();
+    private final NormBody norm = new NormBody();
+    private final RopeBody ropeBody = new RopeBody();
     private final int chunk;
 
     private final float[] x, xn, q, k, v, att, proj, gate, up, cos, sin, logits;
@@ -182,7 +186,7 @@ public final class Transformer {
         Projections.apply(lw.wo(), att, n, proj, pool);
         addInPlace(x, proj, n * c.dim());
         normalizeRows(x, n, lw.ffnNorm(), xn);
-        FeedForward.apply(lw, xn, n, gate, up, proj, pool);
+        feedForward.apply(lw, xn, n, gate, up, proj, pool);
         addInPlace(x, proj, n * c.dim());
     }
 
@@ -263,9 +267,31 @@ public final class Transformer {
 
     /** Optional per-head q/k RMSNorm (qwen3), then RoPE, on every query and key head of the n tokens. */
     private void positionHeads(LayerWeights lw, int n, float[] cos, float[] sin, int csOff) {
-        int hd = c.headDim(), half = hd / 2;
-        int qHeads = c.heads(), kHeads = c.kvHeads();
-        pool.forRange(n, 8, (start, end) -> {
+        ropeBody.set(lw, cos, sin, csOff);
+        try {
+            pool.forRange(n, 8, ropeBody);
+        } finally {
+            ropeBody.set(null, null, null, 0);
+        }
+    }
+
+    /** The loop body of {@link #positionHeads} over tokens, reused across calls. */
+    private final class RopeBody implements Parallel.RangeBody {
+        private LayerWeights lw;
+        private float[] cos, sin;
+        private int csOff;
+
+        void set(LayerWeights lw, float[] cos, float[] sin, int csOff) {
+            this.lw = lw;
+            this.cos = cos;
+            this.sin = sin;
+            this.csOff = csOff;
+        }
+
+        @Override
+        public void run(int start, int end) {
+            int hd = c.headDim(), half = hd / 2;
+            int qHeads = c.heads(), kHeads = c.kvHeads();
             for (int t = start; t < end; t++) {
                 for (int h = 0; h < qHeads; h++) {
                     int off = t * c.qDim() + h * hd;
@@ -278,14 +304,33 @@ public final class Transformer {
                     rope.rotate(k, off, cos, sin, csOff + t * half);
                 }
             }
-        });
+        }
     }
 
     private void normalizeRows(float[] in, int n, float[] weight, float[] out) {
-        int d = c.dim();
-        pool.forRange(n, 16, (start, end) -> {
+        norm.set(in, weight, out);
+        try {
+            pool.forRange(n, 16, norm);
+        } finally {
+            norm.set(null, null, null);
+        }
+    }
+
+    /** The loop body of {@link #normalizeRows}: RMSNorm of rows [start, end). */
+    private final class NormBody implements Parallel.RangeBody {
+        private float[] in, weight, out;
+
+        void set(float[] in, float[] weight, float[] out) {
+            this.in = in;
+            this.weight = weight;
+            this.out = out;
+        }
+
+        @Override
+        public void run(int start, int end) {
+            int d = c.dim();
             for (int t = start; t < end; t++) RmsNorm.apply(in, t * d, weight, c.rmsEps(), out, t * d, d);
-        });
+        }
     }
 
     private static void addInPlace(float[] acc, float[] delta, int n) {

@@ -57,9 +57,38 @@ public abstract class WeightMatrix {
             throw new IllegalArgumentException(this + " matvec needs x of " + cols + " and y of " + rows
                     + " from offset " + yOffset + ", got x " + x.length + ", y " + y.length);
         }
-        pool.forRange(rows, rowsPerTask(), (start, end) -> {
-            for (int r = start; r < end; r++) y[yOffset + r] = dot(r, x, 0);
-        });
+        MatvecTask task = MATVEC.get();
+        task.set(this, x, y, yOffset);
+        try {
+            pool.forRange(rows, rowsPerTask(), task);
+        } finally {
+            task.set(null, null, null, 0);
+        }
+    }
+
+    /** The calling thread's reusable matvec loop body (decode must not allocate a lambda per matvec). */
+    private static final ThreadLocal<MatvecTask> MATVEC = ThreadLocal.withInitial(MatvecTask::new);
+
+    /** y[yOffset + r] = m.dot(r, x) for the rows of a chunk; fields set by the thread that starts the loop. */
+    private static final class MatvecTask implements Parallel.RangeBody {
+        private WeightMatrix m;
+        private float[] x, y;
+        private int yOffset;
+
+        void set(WeightMatrix m, float[] x, float[] y, int yOffset) {
+            this.m = m;
+            this.x = x;
+            this.y = y;
+            this.yOffset = yOffset;
+        }
+
+        @Override
+        public void run(int start, int end) {
+            WeightMatrix w = m;
+            float[] in = x, out = y;
+            int off = yOffset;
+            for (int r = start; r < end; r++) out[off + r] = w.dot(r, in, 0);
+        }
     }
 
     /**
