@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * F16 KV storage (issue 7): on the embedded model's golden prompts (the 512-token continuation and every 4th of the
- * 20 needle prompts, 1K and 2K tokens; all 20 agree too but take two minutes) the greedy output with an F16 cache equals the output with an F32 cache (which the golden test checks
+ * F16 KV storage (issue 7): on the embedded model's golden prompts (the 512-token continuation and the first
+ * needle prompt of each length, 1K and 2K tokens; all 20 agree too but take two minutes) the greedy output with an F16 cache equals the output with an F32 cache (which the golden test checks
  * against PyTorch), while the cache holds exactly half the bytes.
  */
 class F16KvCacheGoldenTest {
@@ -48,7 +48,7 @@ class F16KvCacheGoldenTest {
         Set<Integer> stop = new HashSet<>();
         for (JsonNode s : g.get("stop_ids")) stop.add(s.asInt());
         int needleMax = g.get("max_new").asInt(), n = 0;
-        for (int i = 0; i < g.get("needles").size(); i += 4) { // every 4th: both lengths, spread depths, a few seconds
+        for (int i = 0; i < g.get("needles").size(); i += 10) { // one of each length (1K, 2K): a few seconds
             JsonNode rec = g.get("needles").get(i);
             int[] p = ints(rec.get("prompt_ids"));
             assertArrayEquals(greedy(p, needleMax, stop, KvStorage.F32).ids, greedy(p, needleMax, stop, KvStorage.F16).ids,
