@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * F16 KV storage (issue 7): on the embedded model's golden prompts (the 512-token continuation and the first
- * needle prompt of each length, 1K and 2K tokens; all 20 agree too but take two minutes) the greedy output with an F16 cache equals the output with an F32 cache (which the golden test checks
- * against PyTorch), while the cache holds exactly half the bytes.
+ * needle prompt of each length, 1K and 2K tokens; all 20 agree too, but take two minutes) the greedy output with
+ * an F16 cache equals the output with an F32 cache (which the golden test checks against PyTorch), while the
+ * cache holds exactly half the bytes.
  */
 class F16KvCacheGoldenTest {
     static Model model;
