@@ -233,6 +233,7 @@ final class BenchCommand implements Callable<Integer> {
             config.put("threads", threads);
             config.put("vector_bits", Simd.bits());
             config.put("java", Runtime.version().toString());
+            config.put("jvm_arguments", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
             config.put("cpu", cpuName());
             config.put("plan", plan);
             config.put("profiles", profiles);
