@@ -96,6 +96,9 @@ public final class SweepRunner {
         double prefillSec = (System.nanoTime() - t0) / 1e9;
         long uncompressed = report != null ? report.bytesBefore() : cache.bytes();
         double compressionSec = report != null ? (report.scoringNanos() + report.selectingNanos()) / 1e9 : 0;
+        long afterPrefill = cache.bytes();
+        long bound = (long) (1.1 * (model.weights().matrixBytesPerToken()
+                + WorkModel.layerKvBytes(c, p.context(), plan.kvStorage().bytesPerValue()) + afterPrefill));
 
         // room for every decode step up front: a growing cache re-allocates, which is not the step's own work
         for (int l = 0; l < cache.layers(); l++) {
@@ -125,7 +128,7 @@ public final class SweepRunner {
                 timedSteps, medianMs, minMs, 1000 / medianMs, bytesPerToken, decodeGBs,
                 rates == null ? Double.NaN : decodeGBs / rates.readGigabytesPerSecond(),
                 uncompressed, cache.peakBytes(), cache.bytes(),
-                before.rss(), after.peakRss(), after.rssAnon(), after.rssFile(), reset);
+                before.rss(), after.peakRss(), after.rssAnon(), after.rssFile(), reset, afterPrefill, bound, -1);
     }
 
     private static long kvRowBytes(KvCache cache) {

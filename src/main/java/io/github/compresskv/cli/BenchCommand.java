@@ -224,7 +224,7 @@ final class BenchCommand implements Callable<Integer> {
             progress.finish();
             MachineRates after = MachineRates.measure(threads, (long) probeMib << 20);
             MachineRates rates = before.best(after);
-            List<BenchResult> results = provisional.stream().map(r -> withRates(r, before, rates)).toList();
+            List<BenchResult> results = provisional.stream().map(r -> r.withRates(rates).withJvmBaseline(jvmBaseline.rss())).toList();
 
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("model", modelPath.toString());
@@ -246,7 +246,9 @@ final class BenchCommand implements Callable<Integer> {
                     "prefill_fma_fraction = (matrix FLOPs of every token + output projection + causal attention FLOPs) / prefill time / FMA peak",
                     "rates_used = the better of the probes before and after the sweep, per rate",
                     "rss_peak = VmHWM during the point (reset before it via /proc/self/clear_refs when allowed); it includes the JVM"
-                            + " (jvm_baseline_rss_bytes) and heap committed by earlier points: measure memory with one point per process"));
+                            + " (jvm_baseline_rss_bytes) and heap committed by earlier points: measure memory with one point per process",
+                    "memory_bound_bytes = 1.1 x (weight matrix bytes + one uncompressed layer of the prompt + cache after prefill),"
+                            + " to compare with rss_peak_above_jvm (rss_peak - jvm_baseline_rss_bytes)"));
             BenchReport.write(dir, config, results, model.source().path().getFileName() + ", " + threads + " threads, " + plan.kvStorage() + " KV");
             printTable(results, rates);
             System.err.println("wrote " + dir + " (config.json, results.json, results.csv, " + BenchReport.DECODE_PLOT + ", "
@@ -255,26 +257,16 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The fractions of r recomputed against the final rates (the sweep ran with the first probe's). */
-    private static BenchResult withRates(BenchResult r, MachineRates used, MachineRates rates) {
-        return new BenchResult(r.context(), r.method(), r.budget(), r.kvType(), r.streaming(), r.prefillSeconds(),
-                r.prefillTokensPerSecond(), r.prefillFlops(), r.prefillGflops(), r.prefillGflops() / rates.fmaGigaflopsPerSecond(),
-                r.compressionSeconds(), r.compressionShareOfPrefill(), r.decodeSteps(), r.decodeMsMedian(), r.decodeMsMin(),
-                r.decodeTokensPerSecond(), r.decodeBytesPerToken(), r.decodeGigabytesPerSecond(),
-                r.decodeGigabytesPerSecond() / rates.readGigabytesPerSecond(), r.kvBytesUncompressed(), r.kvBytesPeak(), r.kvBytes(),
-                r.rssBefore(), r.rssPeak(), r.rssAnonAfter(), r.rssFileAfter(), r.rssPeakReset());
-    }
-
     private static void printTable(List<BenchResult> results, MachineRates rates) {
         System.out.printf(Locale.ROOT, "rooflines: read %.1f GB/s, FMA %.0f GFLOP/s (%d threads)%n",
                 rates.readGigabytesPerSecond(), rates.fmaGigaflopsPerSecond(), rates.threads());
-        System.out.printf(Locale.ROOT, "%-22s %7s %9s %7s %9s %6s %9s %6s %10s %10s%n", "method", "context", "prefill/s",
-                "%FMA", "compr %", "", "decode ms", "%BW", "KV", "RSS peak");
+        System.out.printf(Locale.ROOT, "%-20s %7s %9s %5s %8s %9s %5s %10s %10s %10s %10s%n", "method", "context", "prefill/s",
+                "%FMA", "compr%", "decode ms", "%BW", "KV", "KV peak", "RSS-JVM", "mem goal");
         for (BenchResult r : results) {
-            System.out.printf(Locale.ROOT, "%-22s %7d %9.1f %6.0f%% %8.2f%% %6s %9.2f %5.0f%% %10s %10s%n", r.label(), r.context(),
-                    r.prefillTokensPerSecond(), 100 * r.prefillFractionOfFma(), 100 * r.compressionShareOfPrefill(), "",
-                    r.decodeMsMedian(), 100 * r.decodeFractionOfBandwidth(), Units.bytes(r.kvBytes()),
-                    r.rssPeak() < 0 ? "?" : Units.bytes(r.rssPeak()));
+            System.out.printf(Locale.ROOT, "%-20s %7d %9.1f %4.0f%% %7.2f%% %9.2f %4.0f%% %10s %10s %10s %10s%n", r.label(), r.context(),
+                    r.prefillTokensPerSecond(), 100 * r.prefillFractionOfFma(), 100 * r.compressionShareOfPrefill(),
+                    r.decodeMsMedian(), 100 * r.decodeFractionOfBandwidth(), Units.bytes(r.kvBytes()), Units.bytes(r.kvBytesPeak()),
+                    r.rssPeakAboveJvm() < 0 ? "?" : Units.bytes(r.rssPeakAboveJvm()), Units.bytes(r.memoryBoundBytes()));
         }
     }
 
