@@ -74,17 +74,31 @@ public final class Parallel implements AutoCloseable {
     public void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
         int g = Math.max(1, grain);
-        if (workers.length == 0 || n <= g || submit.isHeldByCurrentThread() || isWorker()) {
+        int chunks = Math.min((n + g - 1) / g, threads * 4);
+        run(n, (n + chunks - 1) / chunks, n <= g, body);
+    }
+
+    /**
+     * Runs body over [0, n) in calls of one index each, claimed one at a time by whoever is free: for a few
+     * coarse, uneven items (matmul tiles), where fixed chunks of several items leave a thread idle at the end.
+     * Runs inline (one call over [0, n)) when the pool has one thread or this is a nested call.
+     */
+    public void forEach(int n, RangeBody body) {
+        if (n <= 0) return;
+        run(n, 1, n == 1, body);
+    }
+
+    private void run(int n, int chunkSize, boolean small, RangeBody body) {
+        if (workers.length == 0 || small || submit.isHeldByCurrentThread() || isWorker()) {
             body.run(0, n);
             return;
         }
         if (closed) throw new IllegalStateException("parallel pool is closed");
-        int chunks = Math.min((n + g - 1) / g, threads * 4);
         submit.lock();
         try {
             generation = -1; // close the previous loop: workers that have not joined it stay out
             while (active.get() != 0) Thread.onSpinWait();
-            job.reset(body, n, (n + chunks - 1) / chunks);
+            job.reset(body, n, chunkSize);
             generation = ++lastGeneration;
             for (Thread w : workers) LockSupport.unpark(w);
             job.work();

@@ -112,7 +112,7 @@ public abstract class WeightMatrix {
         }
         int tileRows = tileRows(rows, cols, pool.threads());
         int tiles = (rows + tileRows - 1) / tileRows;
-        pool.forRange(tiles, 1, (start, end) -> {
+        pool.forEach(tiles, (start, end) -> {
             float[] scratch = scratch(tileRows * cols);
             for (int tile = start; tile < end; tile++) {
                 int r0 = tile * tileRows;
