@@ -1,6 +1,7 @@
 package io.github.compresskv.model;
 
 import io.github.compresskv.tensor.Parallel;
+import io.github.compresskv.tensor.VectorMath;
 
 /**
  * The SwiGLU feed-forward block: down(silu(gate(x)) · up(x)), for a batch of n tokens. One instance per
@@ -30,12 +31,7 @@ final class FeedForward {
 
         @Override
         public void run(int start, int end) {
-            float[] g = gate, u = up;
-            for (int i = start; i < end; i++) g[i] = silu(g[i]) * u[i];
+            VectorMath.siluMul(gate, up, start, end);
         }
-    }
-
-    static float silu(float v) {
-        return (float) (v / (1.0 + Math.exp(-v)));
     }
 }

@@ -26,6 +26,7 @@ public final class VectorMath {
 
     // constants of the vector exp in softmax (Cephes expf)
     private static final float EXP_LO = -87.33654f; // below: e^x underflows to (about) the smallest normal; taken as 0
+    private static final float EXP_HI = 88f; // e^88 < Float.MAX_VALUE
     private static final float LOG2E = 1.44269504088896341f;
     private static final float ROUND = 12582912f; // 1.5 · 2^23: adding and subtracting it rounds to an integer
     private static final float LN2_HI = 0.693359375f;
@@ -85,6 +86,27 @@ public final class VectorMath {
         } else {
             for (int r = 0; r < rows; r++) out[outOff + r] = scale * dot(x, r * stride, q, qOff, n);
         }
+    }
+
+    /**
+     * gate[i] = silu(gate[i]) · up[i] = gate[i] / (1 + e^−gate[i]) · up[i] for i in [from, to): SwiGLU's gating,
+     * with e^x computed in vector lanes as in {@link #softmax} (argument clamped to [−87.3, 88]: beyond, the
+     * result is 0 or the identity to float precision). The scalar Math.exp per element took 3% of a prefill.
+     */
+    public static void siluMul(float[] gate, float[] up, int from, int to) {
+        int i = from;
+        for (; i + L <= to; i += L) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            FloatVector xc = g.neg().max(EXP_LO).min(EXP_HI);
+            FloatVector kf = xc.fma(LOG2E, ROUND).sub(ROUND);
+            FloatVector r = kf.fma(FloatVector.broadcast(F, -LN2_HI), xc).add(kf.mul(-LN2_LO));
+            FloatVector p = r.fma(P0, P1).fma(r, FloatVector.broadcast(F, P2)).fma(r, FloatVector.broadcast(F, P3))
+                    .fma(r, FloatVector.broadcast(F, P4)).fma(r, FloatVector.broadcast(F, P5));
+            p = p.mul(r.mul(r)).add(r).add(1f);
+            FloatVector pow = ((IntVector) kf.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            g.div(p.mul(pow).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        }
+        for (; i < to; i++) gate[i] = (float) (gate[i] / (1.0 + Math.exp(-gate[i]))) * up[i];
     }
 
     /** Σ half(a[aOff+i]) · b[bOff+i] for i < n. */

@@ -7,8 +7,8 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The vector softmax (polynomial exp) against a double-precision reference of the same float inputs. */
-class SoftmaxTest {
+/** The kernels with a vector exp (softmax, SwiGLU gating) against double-precision references of the same float inputs. */
+class VectorExpTest {
 
     @Test
     void matchesDoubleReferenceWithinAFewUlps() {
@@ -56,5 +56,26 @@ class SoftmaxTest {
         float[] out = new float[n];
         for (int i = 0; i < n; i++) out[i] = (float) (e[i] / sum);
         return out;
+    }
+
+    @Test
+    void siluMulMatchesDoubleReference() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        int n = 203;
+        float[] g = new float[n], u = new float[n];
+        for (int i = 0; i < n; i++) {
+            g[i] = (float) ((rnd.nextDouble() * 2 - 1) * (i < 100 ? 6 : 120));
+            u[i] = (float) rnd.nextGaussian();
+        }
+        g[0] = 0f;
+        g[1] = -200f;
+        g[2] = 1000f;
+        float[] out = g.clone();
+        VectorMath.siluMul(out, u, 1, n);
+        assertEquals(g[0], out[0], "outside the range: untouched");
+        for (int i = 1; i < n; i++) {
+            double ref = g[i] / (1 + Math.exp(-(double) g[i])) * u[i];
+            assertEquals(ref, out[i], Math.abs(ref) * 1e-6 + 1e-30, "index " + i + " gate " + g[i]);
+        }
     }
 }
