@@ -65,6 +65,7 @@ public final class BenchReport {
             if (!xs.isEmpty()) chart.addSeries(e.getKey(), xs, ys).setMarker(SeriesMarkers.CIRCLE);
         }
         chart.getStyler().setXAxisLogarithmic(hi >= 4 * lo);
+        chart.getStyler().setXAxisDecimalPattern("#");
         chart.getStyler().setYAxisLogarithmic(logY);
         chart.getStyler().setYAxisMin(logY ? null : 0.0);
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
