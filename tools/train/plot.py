@@ -4,6 +4,9 @@ plain-LM NLL) and answer-token accuracy over steps, with the sequence length of 
 held-out quick-eval NIAH accuracy recorded in state.json.
 
   python3 tools/train/plot.py --ckpt CKPT_DIR --out docs/model-card-training.png
+
+Runs made of several schedules (each started with --init-from from the previous one's weights, so each log starts
+again at step 1) are drawn end to end: pass --ckpt once per run, in order.
 """
 from __future__ import annotations
 
@@ -15,18 +18,28 @@ from pathlib import Path
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--ckpt", type=Path, required=True, help="checkpoint folder (train_log.csv, state.json)")
+    ap.add_argument("--ckpt", type=Path, required=True, action="append",
+                    help="checkpoint folder (train_log.csv, state.json); repeat for runs chained with --init-from")
     ap.add_argument("--out", type=Path, required=True, help="PNG to write")
     a = ap.parse_args(argv)
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = list(csv.DictReader((a.ckpt / "train_log.csv").read_text().splitlines()))
-    if not rows:
-        raise SystemExit(f"{a.ckpt / 'train_log.csv'} has no rows")
-    state = json.loads((a.ckpt / "state.json").read_text())
-    step = [int(r["step"]) for r in rows]
+    rows, step, evals_all, boundaries, offset = [], [], [], [], 0
+    for ck in a.ckpt:
+        part = list(csv.DictReader((ck / "train_log.csv").read_text().splitlines()))
+        if not part:
+            raise SystemExit(f"{ck / 'train_log.csv'} has no rows")
+        state = json.loads((ck / "state.json").read_text())
+        base = offset if state.get("schedule", {}).get("sched_start", 0) == 0 and offset else 0
+        rows += part
+        step += [base + int(r["step"]) for r in part]
+        evals_all += [{**e, "step": base + e["step"]} for e in state.get("evals", [])]
+        if offset:
+            boundaries.append(base)
+        offset = step[-1]
+    state = {**state, "evals": evals_all, "step": offset}
 
     def col(name):
         return [(s, float(r[name])) for s, r in zip(step, rows) if r[name] != ""]
@@ -62,8 +75,12 @@ def main(argv=None) -> None:
                 c = colors.setdefault(last, f"C{len(colors) % 10}")
                 for ax in (ax1, ax2):
                     ax.axvspan(start, s, color=c, alpha=0.06, lw=0)
-                ax1.text(start, ax1.get_ylim()[1], f" {last}", va="top", fontsize=7)
+                if s - start > (step[-1] - step[0]) / 40:  # mixed-length phases: label only long runs
+                    ax1.text(start, ax1.get_ylim()[1], f" {last}", va="top", fontsize=7)
             last, start = L, s
+    for b in boundaries:
+        for ax in (ax1, ax2):
+            ax.axvline(b, color="k", lw=0.8, ls=":")
     fig.suptitle(f"{state.get('parameters', 0) / 1e6:.2f}M-parameter model, {state['step']} steps")
     fig.tight_layout()
     a.out.parent.mkdir(parents=True, exist_ok=True)
