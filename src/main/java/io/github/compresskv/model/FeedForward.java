@@ -2,6 +2,7 @@ package io.github.compresskv.model;
 
 import io.github.compresskv.tensor.Parallel;
 import io.github.compresskv.tensor.VectorMath;
+import io.github.compresskv.tensor.WeightMatrix;
 
 /**
  * The SwiGLU feed-forward block: down(silu(gate(x)) · up(x)), for a batch of n tokens. One instance per
@@ -9,11 +10,22 @@ import io.github.compresskv.tensor.VectorMath;
  */
 final class FeedForward {
     private final GateBody gating = new GateBody();
+    private final WeightMatrix[] pair = new WeightMatrix[2];
+    private final float[][] pairOut = new float[2][];
 
     /** y (n × dim) = FFN(x) (n × dim); gate and up are n × ffnDim scratch. */
     void apply(LayerWeights w, float[] x, int n, float[] gate, float[] up, float[] y, Parallel pool) {
-        Projections.apply(w.wGate(), x, n, gate, pool);
-        Projections.apply(w.wUp(), x, n, up, pool);
+        if (n == 1) {
+            // decode: gate and up as one parallel loop (same input)
+            pair[0] = w.wGate();
+            pair[1] = w.wUp();
+            pairOut[0] = gate;
+            pairOut[1] = up;
+            WeightMatrix.matvecs(pair, x, pairOut, pool);
+        } else {
+            Projections.apply(w.wGate(), x, n, gate, pool);
+            Projections.apply(w.wUp(), x, n, up, pool);
+        }
         int ffn = w.wGate().rows();
         gating.gate = gate;
         gating.up = up;

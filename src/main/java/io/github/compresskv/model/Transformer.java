@@ -2,6 +2,7 @@ package io.github.compresskv.model;
 
 import io.github.compresskv.cache.KvCache;
 import io.github.compresskv.tensor.Parallel;
+import io.github.compresskv.tensor.WeightMatrix;
 
 /**
  * The forward pass of one sequence at a time: batched prefill of many tokens (matrix-matrix, in chunks of at
@@ -27,6 +28,9 @@ public final class Transformer {
     private final int chunk;
 
     private final float[] x, xn, q, k, v, att, proj, gate, up, cos, sin, logits;
+    /** Decode's fused q/k/v projection: the layer's matrices (set per layer) and the outputs. */
+    private final WeightMatrix[] qkv = new WeightMatrix[3];
+    private final float[][] qkvOut;
     private final int[] positions;
 
     public Transformer(Model model) { this(model, DEFAULT_CHUNK); }
@@ -57,6 +61,7 @@ public final class Transformer {
         sin = new float[n * c.headDim() / 2];
         positions = new int[n];
         logits = new float[c.vocab()];
+        qkvOut = new float[][] {q, k, v};
     }
 
     public ModelConfig config() { return c; }
@@ -161,9 +166,17 @@ public final class Transformer {
                               DecodeTap tap) {
         LayerWeights lw = w.layers()[l];
         normalizeRows(x, n, lw.attnNorm(), xn);
-        Projections.apply(lw.wq(), xn, n, q, pool);
-        Projections.apply(lw.wk(), xn, n, k, pool);
-        Projections.apply(lw.wv(), xn, n, v, pool);
+        if (n == 1) {
+            // decode: q, k and v as one parallel loop (same input)
+            qkv[0] = lw.wq();
+            qkv[1] = lw.wk();
+            qkv[2] = lw.wv();
+            WeightMatrix.matvecs(qkv, xn, qkvOut, pool);
+        } else {
+            Projections.apply(lw.wq(), xn, n, q, pool);
+            Projections.apply(lw.wk(), xn, n, k, pool);
+            Projections.apply(lw.wv(), xn, n, v, pool);
+        }
         Projections.addBias(q, n, lw.bq());
         Projections.addBias(k, n, lw.bk());
         Projections.addBias(v, n, lw.bv());
