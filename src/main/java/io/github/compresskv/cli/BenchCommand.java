@@ -251,6 +251,10 @@ final class BenchCommand implements Callable<Integer> {
                             + " to compare with rss_peak_above_jvm (rss_peak - jvm_baseline_rss_bytes)"));
             BenchReport.write(dir, config, results, model.source().path().getFileName() + ", " + threads + " threads, " + plan.kvStorage() + " KV");
             printTable(results, rates);
+            if (java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream().noneMatch(a -> a.startsWith("-Xmn"))) {
+                System.err.println("note: RSS figures include however far the Java heap grew; for memory measurements run one point per"
+                        + " process with COMPRESSKV_JAVA_OPTS=\"-Xmn64m -XX:MinHeapFreeRatio=1 -XX:MaxHeapFreeRatio=10\"");
+            }
             System.err.println("wrote " + dir + " (config.json, results.json, results.csv, " + BenchReport.DECODE_PLOT + ", "
                     + BenchReport.KV_PLOT + ", " + BenchReport.PREFILL_PLOT + ")");
         }
