@@ -46,7 +46,7 @@ final class F16HeadRows extends HeadRows {
 
     @Override
     public void accumulateValues(float[] weights, int wOff, int rows, float[] out, int outOff) {
-        for (int r = 0; r < rows; r++) VectorMath.axpyF16(weights[wOff + r], values, r * headDim, out, outOff, headDim);
+        VectorMath.weightedRowSumF16(weights, wOff, rows, values, headDim, out, outOff, headDim);
     }
 
     @Override

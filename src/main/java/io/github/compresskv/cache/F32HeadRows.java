@@ -41,12 +41,12 @@ final class F32HeadRows extends HeadRows {
 
     @Override
     public void keyScores(float[] q, int qOff, float scale, int rows, float[] out, int outOff) {
-        for (int r = 0; r < rows; r++) out[outOff + r] = scale * VectorMath.dot(keys, r * headDim, q, qOff, headDim);
+        VectorMath.rowDots(keys, headDim, rows, q, qOff, headDim, scale, out, outOff);
     }
 
     @Override
     public void accumulateValues(float[] weights, int wOff, int rows, float[] out, int outOff) {
-        for (int r = 0; r < rows; r++) VectorMath.axpy(weights[wOff + r], values, r * headDim, out, outOff, headDim);
+        VectorMath.weightedRowSum(weights, wOff, rows, values, headDim, out, outOff, headDim);
     }
 
     @Override

@@ -85,7 +85,7 @@ final class CompressionFlags {
     }
 
     /** A profile given by flag, else the file named after the model beside it, if present (else null). */
-    private static Path orDefault(Path given, Path modelPath, String suffix) {
+    static Path orDefault(Path given, Path modelPath, String suffix) {
         if (given != null) return given;
         String name = modelPath.getFileName().toString().replaceFirst("\\.gguf$", "");
         Path beside = modelPath.resolveSibling(name + suffix);

@@ -10,7 +10,8 @@ import io.github.compresskv.tensor.Parallel;
  * Causal scaled-dot-product attention of a batch of query tokens over one layer's cache rows (which already
  * hold the batch's own keys and values). A query at position p sees the rows whose position is ≤ p; query
  * head h reads KV head h / (heads / kvHeads) (GQA). Scores and softmax in F32 (max-subtracted, exp summed
- * in double); work is split over (query head × token) pairs.
+ * in double); work is split over (query head × token) pairs. One instance per {@link Transformer} (its loop body
+ * is reused, so an instance serves one forward pass at a time).
  */
 final class Attention {
     private final int heads;
@@ -32,14 +33,41 @@ final class Attention {
      * {@code layer}. q and out are n × (heads·headDim), row-major.
      */
     void apply(KvCache cache, int layer, float[] q, int[] positions, int n, float[] out, Parallel pool) {
-        int qDim = heads * headDim;
-        pool.forRange(n * heads, 1, (start, end) -> {
+        body.set(cache, layer, q, positions, out);
+        try {
+            pool.forRange(n * heads, 1, body);
+        } finally {
+            body.set(null, 0, null, null, null);
+        }
+    }
+
+    /** The loop body of {@link #apply}, reused (decode must not allocate a lambda per layer). */
+    private final PairsBody body = new PairsBody();
+
+    /** Attention of the (token, head) pairs of a chunk of indices t·heads + h. */
+    private final class PairsBody implements Parallel.RangeBody {
+        private KvCache cache;
+        private int layer;
+        private float[] q, out;
+        private int[] positions;
+
+        void set(KvCache cache, int layer, float[] q, int[] positions, float[] out) {
+            this.cache = cache;
+            this.layer = layer;
+            this.q = q;
+            this.positions = positions;
+            this.out = out;
+        }
+
+        @Override
+        public void run(int start, int end) {
+            int qDim = heads * headDim;
             for (int i = start; i < end; i++) {
                 int t = i / heads, h = i % heads;
                 HeadRows rows = cache.head(layer, h / groupSize);
                 attendOne(rows, q, t * qDim + h * headDim, positions[t], out, t * qDim + h * headDim);
             }
-        });
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package io.github.compresskv.model;
 
 import io.github.compresskv.cache.KvCache;
 import io.github.compresskv.tensor.Parallel;
+import io.github.compresskv.tensor.WeightMatrix;
 
 /**
  * The forward pass of one sequence at a time: batched prefill of many tokens (matrix-matrix, in chunks of at
@@ -9,8 +10,9 @@ import io.github.compresskv.tensor.Parallel;
  * both writing the new tokens' post-RoPE keys and values into a {@link KvCache}.
  *
  * <p>Positions come from the cache: the tokens take positions {@code cache.nextPosition()} onwards.
- * Activations are F32. All scratch buffers are allocated once here, so decoding allocates nothing per token
- * (apart from the thread pool's task objects). Not thread-safe: one instance per concurrently running sequence.
+ * Activations are F32. All scratch buffers and parallel loop bodies are allocated once here, so a decode step
+ * allocates nothing once the cache has room (see DecodeAllocationTest). Not thread-safe: one instance per
+ * concurrently running sequence.
  */
 public final class Transformer {
     public static final int DEFAULT_CHUNK = 256;
@@ -20,9 +22,15 @@ public final class Transformer {
     private final Parallel pool;
     private final RotaryEmbedding rope;
     private final Attention attention;
+    private final FeedForward feedForward = new FeedForward();
+    private final NormBody norm = new NormBody();
+    private final RopeBody ropeBody = new RopeBody();
     private final int chunk;
 
     private final float[] x, xn, q, k, v, att, proj, gate, up, cos, sin, logits;
+    /** Decode's fused q/k/v projection: the layer's matrices (set per layer) and the outputs. */
+    private final WeightMatrix[] qkv = new WeightMatrix[3];
+    private final float[][] qkvOut;
     private final int[] positions;
 
     public Transformer(Model model) { this(model, DEFAULT_CHUNK); }
@@ -53,6 +61,7 @@ public final class Transformer {
         sin = new float[n * c.headDim() / 2];
         positions = new int[n];
         logits = new float[c.vocab()];
+        qkvOut = new float[][] {q, k, v};
     }
 
     public ModelConfig config() { return c; }
@@ -157,9 +166,17 @@ public final class Transformer {
                               DecodeTap tap) {
         LayerWeights lw = w.layers()[l];
         normalizeRows(x, n, lw.attnNorm(), xn);
-        Projections.apply(lw.wq(), xn, n, q, pool);
-        Projections.apply(lw.wk(), xn, n, k, pool);
-        Projections.apply(lw.wv(), xn, n, v, pool);
+        if (n == 1) {
+            // decode: q, k and v as one parallel loop (same input)
+            qkv[0] = lw.wq();
+            qkv[1] = lw.wk();
+            qkv[2] = lw.wv();
+            WeightMatrix.matvecs(qkv, xn, qkvOut, pool);
+        } else {
+            Projections.apply(lw.wq(), xn, n, q, pool);
+            Projections.apply(lw.wk(), xn, n, k, pool);
+            Projections.apply(lw.wv(), xn, n, v, pool);
+        }
         Projections.addBias(q, n, lw.bq());
         Projections.addBias(k, n, lw.bk());
         Projections.addBias(v, n, lw.bv());
@@ -182,7 +199,7 @@ public final class Transformer {
         Projections.apply(lw.wo(), att, n, proj, pool);
         addInPlace(x, proj, n * c.dim());
         normalizeRows(x, n, lw.ffnNorm(), xn);
-        FeedForward.apply(lw, xn, n, gate, up, proj, pool);
+        feedForward.apply(lw, xn, n, gate, up, proj, pool);
         addInPlace(x, proj, n * c.dim());
     }
 
@@ -263,9 +280,31 @@ public final class Transformer {
 
     /** Optional per-head q/k RMSNorm (qwen3), then RoPE, on every query and key head of the n tokens. */
     private void positionHeads(LayerWeights lw, int n, float[] cos, float[] sin, int csOff) {
-        int hd = c.headDim(), half = hd / 2;
-        int qHeads = c.heads(), kHeads = c.kvHeads();
-        pool.forRange(n, 8, (start, end) -> {
+        ropeBody.set(lw, cos, sin, csOff);
+        try {
+            pool.forRange(n, 8, ropeBody);
+        } finally {
+            ropeBody.set(null, null, null, 0);
+        }
+    }
+
+    /** The loop body of {@link #positionHeads} over tokens, reused across calls. */
+    private final class RopeBody implements Parallel.RangeBody {
+        private LayerWeights lw;
+        private float[] cos, sin;
+        private int csOff;
+
+        void set(LayerWeights lw, float[] cos, float[] sin, int csOff) {
+            this.lw = lw;
+            this.cos = cos;
+            this.sin = sin;
+            this.csOff = csOff;
+        }
+
+        @Override
+        public void run(int start, int end) {
+            int hd = c.headDim(), half = hd / 2;
+            int qHeads = c.heads(), kHeads = c.kvHeads();
             for (int t = start; t < end; t++) {
                 for (int h = 0; h < qHeads; h++) {
                     int off = t * c.qDim() + h * hd;
@@ -278,14 +317,33 @@ public final class Transformer {
                     rope.rotate(k, off, cos, sin, csOff + t * half);
                 }
             }
-        });
+        }
     }
 
     private void normalizeRows(float[] in, int n, float[] weight, float[] out) {
-        int d = c.dim();
-        pool.forRange(n, 16, (start, end) -> {
+        norm.set(in, weight, out);
+        try {
+            pool.forRange(n, 16, norm);
+        } finally {
+            norm.set(null, null, null);
+        }
+    }
+
+    /** The loop body of {@link #normalizeRows}: RMSNorm of rows [start, end). */
+    private final class NormBody implements Parallel.RangeBody {
+        private float[] in, weight, out;
+
+        void set(float[] in, float[] weight, float[] out) {
+            this.in = in;
+            this.weight = weight;
+            this.out = out;
+        }
+
+        @Override
+        public void run(int start, int end) {
+            int d = c.dim();
             for (int t = start; t < end; t++) RmsNorm.apply(in, t * d, weight, c.rmsEps(), out, t * d, d);
-        });
+        }
     }
 
     private static void addInPlace(float[] acc, float[] delta, int n) {

@@ -65,6 +65,7 @@ public final class BandwidthProbe {
         long size = bytes / unit * unit;
         if (size <= 0) throw new IllegalArgumentException("buffer of " + bytes + " bytes is too small for " + threads + " threads");
         long chunk = size / threads;
+        warmUpKernels();
         try (Arena arena = Arena.ofShared(); ExecutorService pool = Executors.newFixedThreadPool(threads, daemon())) {
             MemorySegment buffer = arena.allocate(size, 4096);
             buffer.fill((byte) 1); // touch every page before timing
@@ -91,6 +92,7 @@ public final class BandwidthProbe {
         if (threads < 1 || repetitions < 1 || iterations < 1) {
             throw new IllegalArgumentException("threads, iterations and repetitions must be >= 1");
         }
+        warmUpKernels();
         try (ExecutorService pool = Executors.newFixedThreadPool(threads, daemon())) {
             double best = Double.MAX_VALUE;
             for (int rep = 0; rep < repetitions; rep++) {
@@ -103,6 +105,25 @@ public final class BandwidthProbe {
             double flops = 2.0 * FMA_CHAINS * Simd.floatLanes() * (double) iterations * threads;
             return new FmaRate(flops / best / 1e9, threads, Simd.bits(), best);
         }
+    }
+
+    private static volatile boolean warm;
+
+    /**
+     * Runs both kernels briefly until C2 has compiled them as whole methods. Otherwise the first timed run is
+     * interpreted or OSR-compiled code that boxes every vector: slower, and gigabytes of garbage that grow the
+     * Java heap (and the process's resident memory) for the rest of the run.
+     */
+    static synchronized void warmUpKernels() {
+        if (warm) return;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment small = arena.allocate(64 * 1024, 64);
+            for (int i = 0; i < 20_000; i++) {
+                sumLongs(small, 0, small.byteSize());
+                fmaChains(16);
+            }
+        }
+        warm = true;
     }
 
     static long sumLongs(MemorySegment s, long from, long to) {

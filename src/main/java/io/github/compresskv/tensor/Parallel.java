@@ -14,6 +14,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * a whole matvec on the test machine, so two threads ran no faster than one.
  *
  * <p>Loops from several threads are serialized; a loop started from inside a loop body runs inline.
+ *
+ * <p>Allocation-free per loop (decode runs hundreds of loops per token): one {@link Job} is reset for every
+ * loop, and workers tell loops apart by a generation number. Before a reset the caller closes the job
+ * (generation −1) and waits until no worker is inside it, so a late worker never sees half-written fields.
  */
 public final class Parallel implements AutoCloseable {
 
@@ -29,7 +33,13 @@ public final class Parallel implements AutoCloseable {
     private final int threads;
     private final Thread[] workers;
     private final ReentrantLock submit = new ReentrantLock();
-    private volatile Job current;
+    private final Job job = new Job();
+    /** Which loop the job holds: > 0 while open, −1 while it is being reset, 0 before the first loop. */
+    private volatile long generation;
+    /** Last generation handed out (written under {@link #submit}). */
+    private long lastGeneration;
+    /** Workers between joining a generation and leaving {@link Job#work}. */
+    private final AtomicInteger active = new AtomicInteger();
     private volatile boolean closed;
 
     public Parallel(int threads) {
@@ -64,24 +74,40 @@ public final class Parallel implements AutoCloseable {
     public void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
         int g = Math.max(1, grain);
-        if (workers.length == 0 || n <= g || submit.isHeldByCurrentThread() || isWorker()) {
+        int chunks = Math.min((n + g - 1) / g, threads * 4);
+        run(n, (n + chunks - 1) / chunks, n <= g, body);
+    }
+
+    /**
+     * Runs body over [0, n) in calls of one index each, claimed one at a time by whoever is free: for a few
+     * coarse, uneven items (matmul tiles), where fixed chunks of several items leave a thread idle at the end.
+     * Runs inline (one call over [0, n)) when the pool has one thread or this is a nested call.
+     */
+    public void forEach(int n, RangeBody body) {
+        if (n <= 0) return;
+        run(n, 1, n == 1, body);
+    }
+
+    private void run(int n, int chunkSize, boolean small, RangeBody body) {
+        if (workers.length == 0 || small || submit.isHeldByCurrentThread() || isWorker()) {
             body.run(0, n);
             return;
         }
         if (closed) throw new IllegalStateException("parallel pool is closed");
-        int chunks = Math.min((n + g - 1) / g, threads * 4);
-        Job job = new Job(body, n, (n + chunks - 1) / chunks);
         submit.lock();
         try {
-            current = job;
+            generation = -1; // close the previous loop: workers that have not joined it stay out
+            while (active.get() != 0) Thread.onSpinWait();
+            job.reset(body, n, chunkSize);
+            generation = ++lastGeneration;
             for (Thread w : workers) LockSupport.unpark(w);
             job.work();
             job.awaitDone();
-            current = null;
+            job.body = null; // all chunks are claimed: no worker calls it any more
+            job.rethrow();
         } finally {
             submit.unlock();
         }
-        job.rethrow();
     }
 
     private boolean isWorker() {
@@ -91,14 +117,19 @@ public final class Parallel implements AutoCloseable {
     }
 
     private void workLoop() {
-        Job last = null;
+        long last = 0;
         long idleSince = System.nanoTime();
         while (!closed) {
-            Job job = current;
-            if (job != null && job != last) {
-                last = job;
-                job.work();
-                idleSince = System.nanoTime();
+            long g = generation;
+            if (g > 0 && g != last) {
+                active.incrementAndGet();
+                // re-check after announcing: if the caller closed the job meanwhile, it either waits for us or we see it
+                if (generation == g) {
+                    last = g;
+                    job.work();
+                    idleSince = System.nanoTime();
+                }
+                active.decrementAndGet();
             } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
                 Thread.onSpinWait();
             } else {
@@ -107,21 +138,25 @@ public final class Parallel implements AutoCloseable {
         }
     }
 
-    /** One parallel loop: chunks claimed by whoever is free, completion counted. */
+    /** The current parallel loop: chunks claimed by whoever is free, completion counted. Reset for every loop. */
     private static final class Job {
-        private final RangeBody body;
-        private final int n;
-        private final int chunk;
-        private final int chunks;
+        private RangeBody body;
+        private int n;
+        private int chunk;
+        private int chunks;
         private final AtomicInteger next = new AtomicInteger();
         private final AtomicInteger done = new AtomicInteger();
         private volatile Throwable failure;
 
-        Job(RangeBody body, int n, int chunk) {
+        /** Called with no worker inside the job; the generation write that follows publishes the fields. */
+        void reset(RangeBody body, int n, int chunk) {
             this.body = body;
             this.n = n;
             this.chunk = chunk;
             this.chunks = (n + chunk - 1) / chunk;
+            this.failure = null;
+            done.set(0);
+            next.set(0);
         }
 
         void work() {
@@ -148,6 +183,7 @@ public final class Parallel implements AutoCloseable {
 
         void rethrow() {
             Throwable t = failure;
+            failure = null;
             if (t instanceof RuntimeException r) throw r;
             if (t instanceof Error e) throw e;
             if (t != null) throw new IllegalStateException("parallel loop failed", t);

@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 
 /** Random off-heap weights of any supported type for the benchmarks: random bits, sane block scales. */
-final class BenchWeights {
+public final class BenchWeights {
     private BenchWeights() {}
 
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -39,7 +39,7 @@ final class BenchWeights {
         return s;
     }
 
-    static float[] floats(int n, long seed) {
+    public static float[] floats(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = (float) r.nextDouble(-1, 1);

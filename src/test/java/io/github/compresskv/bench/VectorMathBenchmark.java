@@ -15,7 +15,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
 
-/** Attention-sized dot products (one head: 64/128; a long row: 4096), F32 and F16 keys, single thread. */
+/**
+ * Attention-sized dot products (one head: 64/128; a long row: 4096), F32 and F16 keys, and the attention softmax
+ * over a row of n scores, single thread.
+ */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -30,6 +33,7 @@ public class VectorMathBenchmark {
     private float[] a;
     private float[] b;
     private short[] h;
+    private float[] scores;
 
     @Setup
     public void setUp() {
@@ -37,6 +41,15 @@ public class VectorMathBenchmark {
         b = BenchWeights.floats(n, 2);
         h = new short[n];
         VectorMath.toF16(a, 0, h, 0, n);
+        scores = new float[n];
+    }
+
+    /** Softmax of n attention scores (copied in first: softmax works in place). */
+    @Benchmark
+    public float[] softmax() {
+        System.arraycopy(a, 0, scores, 0, n);
+        VectorMath.softmax(scores, 0, n);
+        return scores;
     }
 
     @Benchmark

@@ -29,6 +29,23 @@ class ParallelTest {
     }
 
     @Test
+    void forEachRunsEveryIndexOnceOnePerCallWhenParallel() {
+        for (int threads : new int[] {1, 2, 3}) {
+            try (Parallel p = new Parallel(threads)) {
+                for (int n : new int[] {0, 1, 2, 9, 100}) {
+                    AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(n, 1));
+                    int t = threads;
+                    p.forEach(n, (s, e) -> {
+                        if (t > 1) assertEquals(s + 1, e, "one index per call");
+                        for (int i = s; i < e; i++) hits.incrementAndGet(i);
+                    });
+                    for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "threads " + threads + " n " + n + " index " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void manyShortLoopsInARow() {
         try (Parallel p = new Parallel(3)) {
             AtomicInteger total = new AtomicInteger();

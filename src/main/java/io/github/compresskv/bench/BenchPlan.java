@@ -1,0 +1,52 @@
+package io.github.compresskv.bench;
+
+import io.github.compresskv.cache.KvStorage;
+
+import java.util.List;
+
+/**
+ * What a sweep runs: every context length × method × budget (the method "full" once per context, without a
+ * budget), each with a timed prefill of {@code context} synthetic tokens, {@code warmup} untimed and
+ * {@code genTokens} timed decode steps.
+ */
+public record BenchPlan(List<Integer> contexts, List<String> methods, List<Integer> budgets, int genTokens, int warmup,
+                        KvStorage kvStorage, boolean streaming, int window) {
+
+    public static final String FULL = "full";
+
+    public BenchPlan {
+        contexts = List.copyOf(contexts);
+        methods = List.copyOf(methods);
+        budgets = List.copyOf(budgets);
+        if (contexts.isEmpty()) throw new IllegalArgumentException("--contexts: give at least one context length");
+        for (int n : contexts) if (n < 1) throw new IllegalArgumentException("--contexts: lengths must be >= 1, got " + n);
+        if (methods.isEmpty()) throw new IllegalArgumentException("--methods: give at least one method");
+        boolean compressing = methods.stream().anyMatch(m -> !m.equalsIgnoreCase(FULL));
+        if (compressing && budgets.isEmpty()) throw new IllegalArgumentException("--budgets: methods other than full need at least one budget");
+        for (int b : budgets) if (b < 1) throw new IllegalArgumentException("--budgets: budgets must be >= 1, got " + b);
+        if (genTokens < 1) throw new IllegalArgumentException("--gen-tokens must be >= 1, got " + genTokens);
+        if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
+    }
+
+    /** One configuration of the sweep; budget is null for full. */
+    public record Point(int context, String method, Integer budget) {
+        public String label() { return budget == null ? method : method + " B=" + budget; }
+    }
+
+    /** The configurations in run order: contexts ascending as given, then methods, then budgets. */
+    public List<Point> points() {
+        java.util.ArrayList<Point> out = new java.util.ArrayList<>();
+        for (int n : contexts) {
+            for (String m : methods) {
+                if (m.equalsIgnoreCase(FULL)) out.add(new Point(n, FULL, null));
+                else for (int b : budgets) out.add(new Point(n, m, b));
+            }
+        }
+        return out;
+    }
+
+    /** The longest prompt plus the decode steps: what the model's context length must hold. */
+    public int positionsNeeded() {
+        return contexts.stream().mapToInt(Integer::intValue).max().orElse(0) + warmup + genTokens;
+    }
+}

@@ -1,0 +1,92 @@
+package io.github.compresskv.model;
+
+import io.github.compresskv.cache.KvCache;
+import io.github.compresskv.cache.KvStorage;
+import io.github.compresskv.convert.ModelShape;
+import io.github.compresskv.convert.SyntheticModelWriter;
+import io.github.compresskv.tensor.GgmlType;
+import io.github.compresskv.tensor.Parallel;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Steady-state decode allocates nothing on the heap, on the calling thread nor on the pool's workers: a decode
+ * loop that allocates per token feeds the GC for nothing and, at tens of KB per step, shows up in latency.
+ *
+ * <p>Counted with {@code com.sun.management.ThreadMXBean#getThreadAllocatedBytes} for the caller and every
+ * {@code compresskv-worker-*} thread, in windows of 32 steps after 200 warm-up steps, until one window is clean
+ * (at most 150): until C2 has compiled a kernel, interpreted or C1 code boxes every vector, and on a busy machine
+ * compilation lags. A real per-step allocation (even one small object per parallel loop) is in every window. The
+ * cache is reserved up front: a growing cache allocates by design (amortized, not the step's own work).
+ * Tolerance 64 bytes per step on average: the counters are exact per thread, but a one-off event in the window
+ * (a deoptimization, a lazily initialized class) can allocate a few hundred bytes once.
+ */
+class DecodeAllocationTest {
+
+    /** Big enough that matvecs, attention and the FFN run split over both threads. */
+    private static ModelShape shape(String arch) {
+        return new ModelShape("alloc-test", arch, 256, 2, 8, 2, 32, 512, 1024, 2048, 10000f, arch.equals("qwen2"), arch.equals("qwen2"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"qwen2, Q8_0, F32", "llama, Q4_0, F16", "llama, F16, F32"})
+    void steadyStateDecodeAllocatesNothing(String arch, GgmlType type, KvStorage kv, @TempDir Path dir) throws Exception {
+        Path file = dir.resolve("m.gguf");
+        new SyntheticModelWriter(p -> {}).write(shape(arch), type, 3, file);
+        try (Model model = Model.load(io.github.compresskv.format.ModelSources.open(file), new Parallel(2))) {
+            Transformer t = model.newTransformer();
+            KvCache cache = model.newCache(kv);
+            int warm = 200, window = 32, windows = 150;
+            for (int l = 0; l < cache.layers(); l++) {
+                for (int h = 0; h < cache.kvHeads(); h++) cache.head(l, h).reserve(16 + warm + window * windows + 1);
+            }
+            t.prefill(cache, new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
+            int token = 17;
+            for (int i = 0; i < warm; i++) token = next(t.decode(cache, token));
+
+            var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            long[] ids = threadIds();
+            // windows until one is clean: C2 may still be compiling (the machine is shared), and code that is not
+            // compiled yet boxes vectors; a real per-step allocation never gives a clean window
+            double best = Double.MAX_VALUE;
+            for (int w = 0; w < windows && best > 64; w++) {
+                long before = sum(mx.getThreadAllocatedBytes(ids));
+                for (int i = 0; i < window; i++) token = next(t.decode(cache, token));
+                long after = sum(mx.getThreadAllocatedBytes(ids));
+                best = Math.min(best, (after - before) / (double) window);
+            }
+            assertTrue(best <= 64, type + " weights, " + kv + " KV: the cleanest window of " + window + " decode steps allocated "
+                    + best + " bytes per step over " + ids.length + " threads");
+        }
+    }
+
+    private static int next(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+        return best;
+    }
+
+    /** The caller and the pool's workers. */
+    private static long[] threadIds() {
+        List<Long> ids = new ArrayList<>();
+        ids.add(Thread.currentThread().threadId());
+        for (Thread th : Thread.getAllStackTraces().keySet()) {
+            if (th.getName().startsWith("compresskv-worker-")) ids.add(th.threadId());
+        }
+        return ids.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static long sum(long[] v) {
+        long s = 0;
+        for (long x : v) s += Math.max(0, x);
+        return s;
+    }
+}
