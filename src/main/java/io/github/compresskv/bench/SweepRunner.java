@@ -142,13 +142,12 @@ public final class SweepRunner {
         return t;
     }
 
-    static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-        return best;
+    private static int argmax(float[] v) {
+        return io.github.compresskv.generate.Sampler.argmax(v, 0, v.length);
     }
 
-    static double median(double[] v) {
+    /** Median of {@code v} (mean of the two middle values for an even count). */
+    public static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         int n = s.length;

@@ -286,16 +286,11 @@ final class BenchCommand implements Callable<Integer> {
         return System.getProperty("os.arch");
     }
 
-    static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-        return best;
+    private static int argmax(float[] v) {
+        return io.github.compresskv.generate.Sampler.argmax(v, 0, v.length);
     }
 
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    private static double median(double[] v) {
+        return io.github.compresskv.bench.SweepRunner.median(v);
     }
 }

@@ -218,8 +218,6 @@ public final class HeadProfiler {
     }
 
     private static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-        return best;
+        return io.github.compresskv.generate.Sampler.argmax(v, 0, v.length);
     }
 }
