@@ -62,7 +62,12 @@ public final class RunPlots {
                 .xAxisTitle("budget B (tokens per KV head per layer, log scale)").yAxisTitle("score").build();
         // x = log2 B on a linear axis labelled with B at the powers of two (a log axis labels only powers of ten)
         c.getStyler().setYAxisMin(0.0).setYAxisMax(100.0);
-        c.setCustomXAxisTickLabelsFormatter(x -> Math.abs(x - Math.rint(x)) < 1e-6 ? Long.toString(Math.round(Math.pow(2, x))) : "");
+        // XChart cannot draw an empty label: ticks that are neither a power of two nor a budget get a blank
+        c.setCustomXAxisTickLabelsFormatter(x -> {
+            if (Math.abs(x - Math.rint(x)) < 1e-6) return Long.toString(Math.round(Math.pow(2, x)));
+            for (int b : s.budgets()) if (Math.abs(x - Math.log(b) / Math.log(2)) < 1e-6) return Integer.toString(b);
+            return " ";
+        });
         for (String method : s.methods()) {
             List<Double> x = new ArrayList<>(), y = new ArrayList<>();
             for (int b : s.budgets()) {

@@ -136,6 +136,20 @@ class EvalRunnerTest {
     }
 
     @Test
+    void plotsOfASingleBudgetThatIsNoPowerOfTwo(@TempDir Path dir) throws IOException {
+        // regression: every x tick between powers of two got an empty label, which XChart cannot draw
+        EvalSettings s = settings(List.of(68));
+        EvalRunner r = runner(s);
+        List<EvalItem> items = r.items().subList(0, 1);
+        try (RunFolder f = open(dir, s)) {
+            r.run(items, f, null);
+            RunMetrics m = RunMetrics.of(new TinySuite(), s, items, f.predictions());
+            RunPlots.write(dir, m, s, f.predictions());
+        }
+        assertTrue(Files.size(dir.resolve(RunPlots.SCORE_VS_BUDGET)) > 1000);
+    }
+
+    @Test
     void resumingSkipsFinishedWorkCutsATornLineAndCompletesAnInterruptedRun(@TempDir Path dir) throws IOException {
         EvalSettings s = settings(BUDGETS);
         EvalRunner first = runner(s);
