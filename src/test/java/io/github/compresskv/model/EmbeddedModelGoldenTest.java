@@ -143,8 +143,12 @@ class EmbeddedModelGoldenTest {
 
     /** Greedy decoding that stops after a token in {@code stop} (kept) or after {@code max} tokens. */
     static int[] greedy(Model model, int[] prompt, int max, Set<Integer> stop) {
+        return greedy(model, model.newCache(KvStorage.F32), prompt, max, stop);
+    }
+
+    /** The same into a given cache (its storage type is the caller's choice; the cache is left filled). */
+    static int[] greedy(Model model, KvCache cache, int[] prompt, int max, Set<Integer> stop) {
         Transformer t = model.newTransformer();
-        KvCache cache = model.newCache(KvStorage.F32);
         float[] logits = t.prefill(cache, prompt);
         int[] out = new int[max];
         int n = 0;

@@ -63,17 +63,8 @@ class F16KvCacheGoldenTest {
     private record Greedy(int[] ids, long kvBytes) {}
 
     private static Greedy greedy(int[] prompt, int max, Set<Integer> stop, KvStorage storage) {
-        Transformer t = model.newTransformer();
         KvCache cache = model.newCache(storage);
-        float[] logits = t.prefill(cache, prompt);
-        int[] out = new int[max];
-        int n = 0;
-        while (n < max) {
-            int next = Logits.argmax(logits, 0, logits.length);
-            out[n++] = next;
-            if (stop.contains(next) || n == max) break;
-            logits = t.decode(cache, next);
-        }
-        return new Greedy(java.util.Arrays.copyOf(out, n), cache.bytes());
+        int[] ids = EmbeddedModelGoldenTest.greedy(model, cache, prompt, max, stop);
+        return new Greedy(ids, cache.bytes());
     }
 }
