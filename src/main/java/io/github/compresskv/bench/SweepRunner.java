@@ -1,5 +1,6 @@
 package io.github.compresskv.bench;
 
+import io.github.compresskv.generate.Sampler;
 import io.github.compresskv.cache.KvCache;
 import io.github.compresskv.compress.CompressionReport;
 import io.github.compresskv.compress.KvCompressor;
@@ -104,14 +105,14 @@ public final class SweepRunner {
         for (int l = 0; l < cache.layers(); l++) {
             for (int h = 0; h < cache.kvHeads(); h++) cache.head(l, h).reserve(cache.rows(l, h) + warmupSteps + timedSteps);
         }
-        int token = argmax(logits);
-        for (int i = 0; i < warmupSteps; i++) token = argmax(transformer.decode(cache, token));
+        int token = Sampler.argmax(logits);
+        for (int i = 0; i < warmupSteps; i++) token = Sampler.argmax(transformer.decode(cache, token));
         double[] stepMs = new double[timedSteps];
         long kvBytesRead = 0;
         for (int i = 0; i < timedSteps; i++) {
             kvBytesRead += cache.bytes() + kvRowBytes(cache); // the step reads the rows so far and its own new row
             long s = System.nanoTime();
-            token = argmax(transformer.decode(cache, token));
+            token = Sampler.argmax(transformer.decode(cache, token));
             stepMs[i] = (System.nanoTime() - s) / 1e6;
         }
         ProcessMemory.Snapshot after = measureMemory ? ProcessMemory.read() : before;
@@ -140,10 +141,6 @@ public final class SweepRunner {
         int[] t = new int[n];
         for (int i = 0; i < n; i++) t[i] = (int) ((i * 7919L + 13) % vocab);
         return t;
-    }
-
-    private static int argmax(float[] v) {
-        return io.github.compresskv.generate.Sampler.argmax(v, 0, v.length);
     }
 
     /** Median of {@code v} (mean of the two middle values for an even count). */

@@ -1,5 +1,6 @@
 package io.github.compresskv.cli;
 
+import io.github.compresskv.generate.Sampler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.compresskv.bench.BenchPlan;
@@ -118,15 +119,15 @@ final class BenchCommand implements Callable<Integer> {
             float[] logits = tf.prefill(cache, prompt);
             double prefillSec = (System.nanoTime() - t0) / 1e9;
 
-            int token = argmax(logits);
-            for (int i = 0; i < warmup; i++) token = argmax(tf.decode(cache, token));
+            int token = Sampler.argmax(logits);
+            for (int i = 0; i < warmup; i++) token = Sampler.argmax(tf.decode(cache, token));
             double[] stepMs = new double[genTokens];
             for (int i = 0; i < genTokens; i++) {
                 long s = System.nanoTime();
-                token = argmax(tf.decode(cache, token));
+                token = Sampler.argmax(tf.decode(cache, token));
                 stepMs[i] = (System.nanoTime() - s) / 1e6;
             }
-            double medianMs = median(stepMs);
+            double medianMs = SweepRunner.median(stepMs);
             long weightBytes = model.weights().matrixBytesPerToken();
             long kvBytes = cache.bytes();
             double decodeGBs = (weightBytes + kvBytes) / (medianMs / 1e3) / 1e9;
@@ -284,13 +285,5 @@ final class BenchCommand implements Callable<Integer> {
             // not Linux: fall through
         }
         return System.getProperty("os.arch");
-    }
-
-    private static int argmax(float[] v) {
-        return io.github.compresskv.generate.Sampler.argmax(v, 0, v.length);
-    }
-
-    private static double median(double[] v) {
-        return io.github.compresskv.bench.SweepRunner.median(v);
     }
 }

@@ -9,7 +9,6 @@ import io.github.compresskv.eval.Needle;
 import io.github.compresskv.eval.PromptLayout;
 import io.github.compresskv.eval.niah.NeedleSuite;
 import io.github.compresskv.profile.ProbeConfig;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.compresskv.eval.ruler.RulerPrompts;
 import io.github.compresskv.eval.ruler.RulerSuite;
 import io.github.compresskv.eval.ruler.RulerTask;
@@ -193,9 +192,7 @@ final class EvalCommand implements Callable<Integer> {
             }
             if (!Files.isRegularFile(needlesFile)) throw new IllegalArgumentException("--needles: no such file: " + needlesFile);
             try {
-                return ProbeConfig.parseNeedles(new ObjectMapper().readTree(Files.readString(needlesFile)), needlesFile.toString());
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalArgumentException("--needles: " + needlesFile + " is not valid JSON: " + e.getOriginalMessage(), e);
+                return ProbeConfig.readNeedles(needlesFile);
             } catch (IOException e) {
                 throw new IllegalArgumentException("--needles: cannot read " + needlesFile + ": " + e.getMessage(), e);
             }

@@ -1,6 +1,5 @@
 package io.github.compresskv.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.compresskv.eval.Needle;
 import io.github.compresskv.eval.PromptLayout;
 import io.github.compresskv.profile.HeadHeatMap;
@@ -87,7 +86,7 @@ final class ProfileHeadsCommand implements Callable<Integer> {
                     haystack == null ? PROFILING_HAYSTACK : haystack.getFileName().toString(),
                     lengths != null ? lengths : ProbeConfig.defaultLengths(context),
                     depths != null ? depths : ProbeConfig.PAPER_DEPTHS,
-                    needles != null ? readNeedles(needles) : ProbeConfig.defaultNeedles(), seed, maxNewTokens,
+                    needles != null ? ProbeConfig.readNeedles(needles) : ProbeConfig.defaultNeedles(), seed, maxNewTokens,
                     layout != null ? new PromptLayout(layout.replace("\\n", "\n")) : PromptLayout.PAPER);
             HeadProfiler profiler = new HeadProfiler(lm.model(), lm.tokenizer(), config, haystackText(), modelOptions.kvType);
             Path partial = output.resolveSibling(output.getFileName() + ".partial.jsonl");
@@ -140,14 +139,6 @@ final class ProfileHeadsCommand implements Callable<Integer> {
         try (InputStream in = ProfileHeadsCommand.class.getResourceAsStream(resource)) {
             if (in == null) throw new ProfileException("built-in haystack " + resource + " is missing from the classpath");
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
-
-    private static List<Needle> readNeedles(Path file) throws IOException {
-        try {
-            return ProbeConfig.parseNeedles(new ObjectMapper().readTree(Files.readString(file)), file.toString());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ProfileException("needles " + file + " is not valid JSON: " + e.getOriginalMessage(), e);
         }
     }
 

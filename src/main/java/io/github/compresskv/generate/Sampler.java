@@ -35,6 +35,11 @@ public final class Sampler {
         return ranked ? sampleRanked(logits, off, vocab) : sampleUnranked(logits, off, vocab);
     }
 
+    /** Greedy choice over a whole logits array: the largest logit, the lowest id among equals. */
+    public static int argmax(float[] logits) {
+        return argmax(logits, 0, logits.length);
+    }
+
     /** Greedy choice: the largest logit, the lowest id among equals. */
     public static int argmax(float[] logits, int off, int vocab) {
         int best = 0;

@@ -1,5 +1,6 @@
 package io.github.compresskv.profile;
 
+import io.github.compresskv.generate.Sampler;
 import io.github.compresskv.tensor.VectorMath;
 
 import io.github.compresskv.cache.HeadRows;
@@ -168,7 +169,7 @@ public final class HeadProfiler {
                     scorer.attention(layer, h, row, n);
                 }
             });
-            token = argmax(logits);
+            token = Sampler.argmax(logits);
             scorer.produced(token);
             generated.add(token);
             if (endsAnswer(token)) break;
@@ -215,9 +216,5 @@ public final class HeadProfiler {
     private boolean endsAnswer(int token) {
         if (tokenizer.endOfGenerationIds().contains(token) || token == tokenizer.eos()) return true;
         return new String(tokenizer.tokenBytes(token, false), StandardCharsets.UTF_8).indexOf('\n') >= 0;
-    }
-
-    private static int argmax(float[] v) {
-        return io.github.compresskv.generate.Sampler.argmax(v, 0, v.length);
     }
 }

@@ -91,6 +91,15 @@ public record ProbeConfig(String model, String haystack, int[] lengths, int[] de
      * Needles from a JSON array of objects with {@code sentence}, {@code question}, {@code answer}; the authors'
      * {@code needle} / {@code question} / {@code real_needle} keys are accepted too.
      */
+    /** Reads a needles file: a JSON array of {"sentence", "question", "answer"} (or the authors' keys). */
+    public static List<Needle> readNeedles(java.nio.file.Path file) throws java.io.IOException {
+        try {
+            return parseNeedles(new ObjectMapper().readTree(java.nio.file.Files.readString(file)), file.toString());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ProfileException("needles " + file + " is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
     public static List<Needle> parseNeedles(JsonNode root, String source) {
         if (root == null || !root.isArray() || root.isEmpty()) {
             throw new ProfileException("needles " + source + ": expected a non-empty JSON array of {\"sentence\", \"question\", \"answer\"}");

@@ -137,7 +137,10 @@ class EmbeddedModelGoldenTest {
             System.out.printf("embedded model as %s: worst max relative logit error %.2e, greedy continuation %d/%d tokens equal%n",
                     type, worst, same, continuation.length);
             assertTrue(worst <= tolerance, type + ": max relative logit error " + worst + " > " + tolerance);
-            assertTrue(same >= greedyTokensEqual, type + ": greedy continuation equal for " + same + " tokens, need " + greedyTokensEqual);
+            // Q4_0 (0 required) is bounded by its logit error only: "at least 0 tokens" would be no check
+            if (greedyTokensEqual > 0) {
+                assertTrue(same >= greedyTokensEqual, type + ": greedy continuation equal for " + same + " tokens, need " + greedyTokensEqual);
+            }
         }
     }
 
