@@ -115,8 +115,10 @@ class Pools:
         return Pools(places[split], names[split], w["nouns"][split], w["adjectives"][split], w["verbs"][split], extra)
 
 
-EXTRA_WORD_SHARE = 0.5     # of value-word slots filled from Pools.extra (training split only)
-PSEUDO_WORD_SHARE = 0.25   # of those, a pseudo-word instead of a book word
+# Version 2 raised both shares (0.5 / 0.25 in version 1): version 1's remaining misses were single words copied
+# wrongly ("hexagon" -> "hex"), so more values must be copied token by token rather than recalled.
+EXTRA_WORD_SHARE = 0.6     # of value-word slots filled from Pools.extra (training split only)
+PSEUDO_WORD_SHARE = 0.4    # of those, a pseudo-word instead of a book word
 _ONSETS = ["b", "bl", "br", "c", "ch", "cl", "cr", "d", "dr", "f", "fl", "fr", "g", "gl", "gr", "h", "j", "k", "l",
            "m", "n", "p", "pl", "pr", "qu", "r", "s", "sc", "sh", "sl", "sn", "sp", "st", "str", "t", "th", "tr", "v",
            "w", "z"]
@@ -140,12 +142,33 @@ def article(word: str) -> str:
     return "an" if word[0] in "aeiou" else "a"
 
 
-def activity(rng: np.random.Generator, p: Pools) -> str:
-    """A random activity of 2 to 14 words: a value that must be copied, never guessed."""
+TRAIN_ACTIVITY_FORMS = 8
+PROPER_SUFFIXES = ["Park", "Square", "Garden", "Street", "Market", "Hall", "Bridge", "Lake", "Museum", "Hill",
+                   "Beach", "Harbor", "Avenue", "Tower", "Castle", "Library"]
+
+
+def proper_name(rng: np.random.Generator, p: Pools) -> str:
+    """A capitalised two-word name such as "Dolores Park": a person's name, a capitalised value word or
+    pseudo-word, then a capitalised noun or a common suffix. The paper's needle has one inside its answer."""
+    r = rng.random()
+    first = p.names[rng.integers(len(p.names))] if r < 0.35 else pick_word(rng, p, p.nouns).capitalize()
+    second = PROPER_SUFFIXES[rng.integers(len(PROPER_SUFFIXES))] if rng.random() < 0.5 \
+        else pick_word(rng, p, p.nouns).capitalize()
+    return f"{first} {second}"
+
+
+def activity(rng: np.random.Generator, p: Pools, forms: int = 6) -> str:
+    """A random activity of 2 to 14 words: a value that must be copied, never guessed. Evaluation sets draw from
+    the first 6 forms (as when they were made); training samples from all 8 (TRAIN_ACTIVITY_FORMS)."""
     c = lambda xs: pick_word(rng, p, xs)
     n1, n2, n3, a1, a2 = c(p.nouns), c(p.nouns), c(p.nouns), c(p.adjectives), c(p.adjectives)
     v1, v2 = c(p.verbs), c(p.verbs)
-    form = rng.integers(6)
+    # Forms 6 and 7 (from version 2) hold a capitalised proper name, as the paper's needle does.
+    form = rng.integers(forms)
+    if form == 6:
+        return f"{v1} {article(n1)} {n1} and {v2} in {proper_name(rng, p)} on {article(a2)} {a2} day"
+    if form == 7:
+        return f"{v1} the {a1} {n1} at {proper_name(rng, p)}"
     if form == 0:
         return f"{v1} the {n1}"
     if form == 1:
@@ -187,7 +210,8 @@ def single_fact(rng: np.random.Generator, p: Pools, family: tuple[str, str, str]
     for _ in range(50):
         t = THINGS[rng.integers(len(THINGS))]
         if kind in ("best", "enjoy", "heldout"):
-            k, v = p.places[rng.integers(len(p.places))], activity(rng, p)
+            k = p.places[rng.integers(len(p.places))]
+            v = activity(rng, p, TRAIN_ACTIVITY_FORMS if p.extra else 6)
         elif kind == "magic":
             k, v = f"{p.adjectives[rng.integers(len(p.adjectives))]}-{p.nouns[rng.integers(len(p.nouns))]}", number(rng)
         elif kind == "word":
