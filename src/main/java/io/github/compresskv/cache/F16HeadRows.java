@@ -60,9 +60,9 @@ final class F16HeadRows extends HeadRows {
 
     @Override
     protected void resize(int capacity) {
-        keys = Arrays.copyOf(keys, capacity * headDim);
-        values = Arrays.copyOf(values, capacity * headDim);
-        positions = Arrays.copyOf(positions, capacity);
+        keys = grown(keys, size * headDim, capacity * headDim);
+        values = grown(values, size * headDim, capacity * headDim);
+        positions = grown(positions, size, capacity);
     }
 
     @Override
@@ -73,6 +73,8 @@ final class F16HeadRows extends HeadRows {
             System.arraycopy(keys, sortedRows[i] * headDim, k, i * headDim, headDim);
             System.arraycopy(values, sortedRows[i] * headDim, v, i * headDim, headDim);
         }
+        free(keys);
+        free(values);
         keys = k;
         values = v;
     }

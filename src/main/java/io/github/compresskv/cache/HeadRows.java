@@ -17,6 +17,8 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows {
     protected int[] positions;
     /** The owning cache's byte total (null for rows not owned by a cache). */
     private ByteMeter meter;
+    /** Where freed arrays go and grown ones come from while the owning cache recycles (else null). */
+    private FreedArrays freed;
 
     protected HeadRows(int headDim, int capacity) {
         this.headDim = headDim;
@@ -34,6 +36,9 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows {
 
     /** Reports this head's size changes to {@code m} (done by the owning cache). */
     final void meterInto(ByteMeter m) { this.meter = m; }
+
+    /** Offers arrays freed by {@link #retain} to {@code f} and takes grown ones from it; null stops (done by the owning cache). */
+    final void recycleWith(FreedArrays f) { this.freed = f; }
 
     /** Bytes of one stored row (key and value). */
     private long rowBytes() { return (long) headDim * 2 * storage().bytesPerValue(); }
@@ -103,6 +108,7 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows {
         int[] newPositions = new int[sortedRows.length];
         for (int i = 0; i < sortedRows.length; i++) newPositions[i] = positions[sortedRows[i]];
         compact(sortedRows);
+        free(positions);
         positions = newPositions;
         int dropped = size - sortedRows.length;
         size = sortedRows.length;
@@ -130,6 +136,35 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows {
 
     /** Moves the rows {@code sortedRows} to the front into storage of exactly that many rows. */
     protected abstract void compact(int[] sortedRows);
+
+    /** Hands an array this head no longer uses to the owning cache's recycling, if on. */
+    protected final void free(Object array) {
+        if (freed != null) freed.offer(array);
+    }
+
+    /** old's first {@code used} elements in an array of {@code length}: a recycled one if there is one, else new. */
+    protected final float[] grown(float[] old, int used, int length) {
+        float[] a = freed == null ? null : freed.floats(length);
+        if (a == null) return Arrays.copyOf(old, length);
+        System.arraycopy(old, 0, a, 0, used);
+        return a;
+    }
+
+    /** As {@link #grown(float[], int, int)}. */
+    protected final short[] grown(short[] old, int used, int length) {
+        short[] a = freed == null ? null : freed.shorts(length);
+        if (a == null) return Arrays.copyOf(old, length);
+        System.arraycopy(old, 0, a, 0, used);
+        return a;
+    }
+
+    /** As {@link #grown(float[], int, int)}. */
+    protected final int[] grown(int[] old, int used, int length) {
+        int[] a = freed == null ? null : freed.ints(length);
+        if (a == null) return Arrays.copyOf(old, length);
+        System.arraycopy(old, 0, a, 0, used);
+        return a;
+    }
 
     protected final void copyPositionsInto(HeadRows target) {
         target.positions = Arrays.copyOf(positions, size);

@@ -81,6 +81,17 @@ public final class KvCache {
         heads[layer][kvHead].retain(sortedRowIndices);
     }
 
+    /**
+     * While on, the arrays that {@link #retain} frees are kept (those of one layer at most) and a head that grows to
+     * exactly their length takes them over instead of allocating: a streaming prefill then fills every layer in the
+     * storage of the first, so the heap holds one uncompressed layer however many layers there are. Turning it off
+     * drops the kept arrays. Contents and results are the same either way.
+     */
+    public void recycleFreedStorage(boolean on) {
+        FreedArrays f = on ? new FreedArrays(3 * kvHeads) : null;   // keys, values and positions of every head of a layer
+        for (HeadRows[] layer : heads) for (HeadRows h : layer) h.recycleWith(f);
+    }
+
     /** The position the next token of this sequence takes (= tokens consumed so far). */
     public int nextPosition() { return nextPosition; }
 

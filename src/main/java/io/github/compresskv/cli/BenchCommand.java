@@ -85,6 +85,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--streaming", description = "Sweep: compress each layer as soon as its prefill is done (lower peak memory).")
     boolean streaming;
 
+    @Option(names = "--prompt-states-in-file",
+            description = "Sweep, with --streaming: hold the prompt's hidden states between layers in a temporary file (the OS page"
+                    + " cache) instead of the Java heap.")
+    boolean promptStatesInFile;
+
     @Option(names = "--window", paramLabel = "W", defaultValue = "8", description = "Sweep: observation window (default: ${DEFAULT-VALUE}).")
     int window;
 
@@ -210,7 +215,8 @@ final class BenchCommand implements Callable<Integer> {
             }
             profiles.put("head_profile", heads == null ? null : heads.toString());
             profiles.put("layer_profile", layers == null ? null : layers.toString());
-            CompressionOptions options = CompressionOptions.defaults().withWindow(window).withStreaming(streaming).withProfiles(heads, layers);
+            CompressionOptions options = CompressionOptions.defaults().withWindow(window).withStreaming(streaming)
+                    .withPromptStatesInFile(promptStatesInFile).withProfiles(heads, layers);
             SweepRunner runner = new SweepRunner(model, plan,
                     (m, b) -> KvCompressor.create(CompressionMethods.byName(m), Budget.tokens(b), c, options));
 
@@ -238,6 +244,7 @@ final class BenchCommand implements Callable<Integer> {
             config.put("cpu", cpuName());
             config.put("plan", plan);
             config.put("profiles", profiles);
+            config.put("prompt_states_in_file", promptStatesInFile);
             config.put("jvm_baseline_rss_bytes", jvmBaseline.rss());
             config.put("rates_before", before);
             config.put("rates_after", after);

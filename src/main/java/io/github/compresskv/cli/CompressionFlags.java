@@ -42,6 +42,11 @@ final class CompressionFlags {
     @Option(names = "--streaming", description = "Compress each layer as soon as its prefill is done (lower peak memory).")
     boolean streaming;
 
+    @Option(names = "--prompt-states-in-file",
+            description = "With --streaming: hold the prompt's hidden states between layers in a temporary file (in java.io.tmpdir;"
+                    + " the OS page cache) instead of the Java heap (less resident memory for long prompts, same results).")
+    boolean promptStatesInFile;
+
     @Option(names = "--decode-budget", paramLabel = "T",
             description = "Also keep the cache bounded while generating: every --decode-interval steps, re-score with --method"
                     + " (recent decode tokens as the window) and evict down to T rows per KV head per layer.")
@@ -80,7 +85,7 @@ final class CompressionFlags {
 
     private CompressionOptions options(Path modelPath) {
         return CompressionOptions.defaults().withWindow(window).withPool(pool, Pooling.AVG).withStreaming(streaming)
-                .withStreamingFirstLast(firstLast)
+                .withPromptStatesInFile(promptStatesInFile).withStreamingFirstLast(firstLast)
                 .withProfiles(orDefault(headProfile, modelPath, ".heads.json"), orDefault(layerProfile, modelPath, ".layers.json"));
     }
 

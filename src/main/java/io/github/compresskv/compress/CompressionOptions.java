@@ -18,10 +18,13 @@ import java.nio.file.Path;
  * @param adaFloor           Ada-KV floor fraction α per head
  * @param headProfile        semantic retrieval head ranking ({@code --head-profile}), needed by compresskv(-srh)
  * @param layerProfile       per-layer error profile ({@code --layer-profile}), needed by compresskv(-alloc)
+ * @param promptStatesInFile the prefill keeps the prompt's hidden states between layers in a temporary file (the
+ *                           operating system's page cache) instead of the Java heap ({@code --prompt-states-in-file});
+ *                           meant with {@code streaming}, where they are the largest remaining part of the memory
  */
 public record CompressionOptions(int window, int poolKernel, Pooling pooling, int retrievalHeads, boolean streaming, long seed,
                                  int sinks, boolean streamingFirstLast, double cakeGamma, double cakeTau1, double cakeTau2,
-                                 int pyramidBeta, double adaFloor, Path headProfile, Path layerProfile) {
+                                 int pyramidBeta, double adaFloor, Path headProfile, Path layerProfile, boolean promptStatesInFile) {
 
     public CompressionOptions {
         if (window < 1) throw new CompressionException("--window must be ≥ 1, got " + window);
@@ -30,22 +33,24 @@ public record CompressionOptions(int window, int poolKernel, Pooling pooling, in
     }
 
     public static CompressionOptions defaults() {
-        return new CompressionOptions(8, 5, Pooling.AVG, 4, false, 42, 4, false, 200, Double.NaN, Double.NaN, 20, 0.2, null, null);
+        return new CompressionOptions(8, 5, Pooling.AVG, 4, false, 42, 4, false, 200, Double.NaN, Double.NaN, 20, 0.2, null, null, false);
     }
 
-    public CompressionOptions withWindow(int w) { return new CompressionOptions(w, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile); }
+    public CompressionOptions withWindow(int w) { return new CompressionOptions(w, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile); }
 
-    public CompressionOptions withPool(int kernel, Pooling p) { return new CompressionOptions(window, kernel, p, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile); }
+    public CompressionOptions withPool(int kernel, Pooling p) { return new CompressionOptions(window, kernel, p, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile); }
 
-    public CompressionOptions withRetrievalHeads(int k) { return new CompressionOptions(window, poolKernel, pooling, k, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile); }
+    public CompressionOptions withRetrievalHeads(int k) { return new CompressionOptions(window, poolKernel, pooling, k, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile); }
 
-    public CompressionOptions withStreaming(boolean s) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, s, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile); }
+    public CompressionOptions withStreaming(boolean s) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, s, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile); }
 
-    public CompressionOptions withSeed(long s) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, s, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile); }
+    public CompressionOptions withSeed(long s) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, s, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile); }
 
-    public CompressionOptions withStreamingFirstLast(boolean f) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, f, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile); }
+    public CompressionOptions withStreamingFirstLast(boolean f) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, f, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile); }
 
-    public CompressionOptions withCake(double gamma, double tau1, double tau2) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, gamma, tau1, tau2, pyramidBeta, adaFloor, headProfile, layerProfile); }
+    public CompressionOptions withCake(double gamma, double tau1, double tau2) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, gamma, tau1, tau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile); }
 
-    public CompressionOptions withProfiles(Path heads, Path layers) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, heads, layers); }
+    public CompressionOptions withProfiles(Path heads, Path layers) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, heads, layers, promptStatesInFile); }
+
+    public CompressionOptions withPromptStatesInFile(boolean f) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, f); }
 }

@@ -65,6 +65,9 @@ public final class KvCompressor implements PrefillObserver {
     public int observationWindow() { return policy.evicts() ? options.window() : 0; }
 
     @Override
+    public boolean promptStatesInFile() { return options.promptStatesInFile(); }
+
+    @Override
     public boolean wantsCumulativeAttention() { return policy.evicts() && policy.scorer().needsCumulativeAttention(); }
 
     @Override

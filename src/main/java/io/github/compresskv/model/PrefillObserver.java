@@ -29,6 +29,13 @@ public interface PrefillObserver {
     default boolean wantsCumulativeAttention() { return false; }
 
     /**
+     * Whether the prompt's hidden states wait between layers in a temporary file (in the operating system's page
+     * cache, not in this process's memory) instead of the Java heap: tokens × dim × 4 bytes less resident memory for
+     * a long prompt, the same results, and one write and one read of them per layer.
+     */
+    default boolean promptStatesInFile() { return false; }
+
+    /**
      * Layer {@code layer} is done for the prompt.
      *
      * @param cache               the cache; this layer's rows for the prompt are in place (post-RoPE keys, values, positions)

@@ -153,17 +153,16 @@ public final class Transformer {
     private void forwardChunk(KvCache cache, int n, DecodeTap tap) {
         int half = c.headDim() / 2;
         for (int t = 0; t < n; t++) rope.angles(positions[t], cos, sin, t * half);
-        for (int l = 0; l < c.layers(); l++) forwardLayer(cache, l, n, cos, sin, 0, null, tap);
+        for (int l = 0; l < c.layers(); l++) forwardLayer(cache, l, n, null, tap);
         cache.advance(n);
     }
 
     /**
-     * Runs layer l over x[0 .. n) in place (tokens at positions[0 .. n)), appending their rows to layer l's
-     * cache. RoPE tables: token t uses cos/sin[csOff + t·headDim/2 ..]. {@code taps} (null on the plain
-     * paths) receives the window queries and the cumulative attention of this chunk.
+     * Runs layer l over x[0 .. n) in place (tokens at positions[0 .. n), their RoPE tables in cos/sin), appending
+     * their rows to layer l's cache. {@code taps} (null on the plain paths) receives the window queries and the
+     * cumulative attention of this chunk.
      */
-    private void forwardLayer(KvCache cache, int l, int n, float[] cosTable, float[] sinTable, int csOff, LayerTaps taps,
-                              DecodeTap tap) {
+    private void forwardLayer(KvCache cache, int l, int n, LayerTaps taps, DecodeTap tap) {
         LayerWeights lw = w.layers()[l];
         normalizeRows(x, n, lw.attnNorm(), xn);
         if (n == 1) {
@@ -180,7 +179,7 @@ public final class Transformer {
         Projections.addBias(q, n, lw.bq());
         Projections.addBias(k, n, lw.bk());
         Projections.addBias(v, n, lw.bv());
-        positionHeads(lw, n, cosTable, sinTable, csOff);
+        positionHeads(lw, n);
         for (int h = 0; h < c.kvHeads(); h++) {
             cache.head(l, h).reserve(cache.rows(l, h) + n);
             for (int t = 0; t < n; t++) {
@@ -206,9 +205,13 @@ public final class Transformer {
     /**
      * Layer-major prefill: layer l consumes every chunk of the prompt before layer l + 1 starts, so the
      * observer sees each layer complete (and may compress it) while the later layers have not run yet. The
-     * hidden states of all prompt tokens wait between layers (tokens × dim floats). Per (layer, chunk) the
-     * arithmetic is the one of {@link #forwardChunk}: layer l of chunk j reads the same cache rows (chunks
-     * 0..j of layer l) in both orders, so the results are the same bits.
+     * hidden states of all prompt tokens wait between layers (tokens × dim floats, in the heap or, if the observer
+     * asks, in a temporary file: {@link PromptStates}); everything else is this instance's chunk-sized scratch, the
+     * RoPE tables included (recomputed per chunk: the same function of the same positions). Per (layer, chunk) the
+     * arithmetic is the one of {@link #forwardChunk}: layer l of chunk j reads the same cache rows (chunks 0..j of
+     * layer l) in both orders, so the results are the same bits. While it runs, the cache recycles the storage that
+     * the observer's evictions free ({@link KvCache#recycleFreedStorage}), so a streaming compression fills every
+     * layer in the arrays of the first.
      */
     private void runLayerMajor(KvCache cache, int[] tokens, PrefillObserver observer) {
         int total = tokens.length, dim = c.dim(), half = c.headDim() / 2;
@@ -216,32 +219,40 @@ public final class Transformer {
         if (window < 0) throw new IllegalArgumentException("observation window must be >= 0, got " + window);
         window = Math.min(window, total);
         int p0 = cache.nextPosition();
-        float[] hidden = new float[Math.multiplyExact(total, dim)];
-        float[] cosAll = new float[total * half], sinAll = new float[total * half];
-        for (int t = 0; t < total; t++) {
-            w.tokenEmbedding().dequantizeRow(tokens[t], hidden, t * dim);
-            rope.angles(p0 + t, cosAll, sinAll, t * half);
-        }
-        for (int l = 0; l < c.layers(); l++) {
-            int stride = 0;
-            for (int h = 0; h < c.kvHeads(); h++) {
-                cache.head(l, h).reserve(cache.rows(l, h) + total);
-                stride = Math.max(stride, cache.rows(l, h) + total);
-            }
-            LayerTaps taps = new LayerTaps(c.heads(), c.headDim(), c.qDim(), total, window,
-                    observer.wantsCumulativeAttention() ? new float[Math.multiplyExact(c.heads(), stride)] : null, stride);
+        cache.recycleFreedStorage(true);
+        try (PromptStates hidden = observer.promptStatesInFile() ? new FilePromptStates(total, dim, Math.min(chunk, total))
+                : new HeapPromptStates(total, dim)) {
             for (int from = 0; from < total; from += chunk) {
                 int n = Math.min(chunk, total - from);
-                for (int t = 0; t < n; t++) positions[t] = p0 + from + t;
-                System.arraycopy(hidden, from * dim, x, 0, n * dim);
-                taps.chunkFrom = from;
-                forwardLayer(cache, l, n, cosAll, sinAll, from * half, taps, null);
-                System.arraycopy(x, 0, hidden, from * dim, n * dim);
+                for (int t = 0; t < n; t++) w.tokenEmbedding().dequantizeRow(tokens[from + t], x, t * dim);
+                hidden.write(from, n, x);
             }
-            observer.layerDone(l, cache, p0, total, taps.windowQueries, taps.cumulative);
+            for (int l = 0; l < c.layers(); l++) {
+                int stride = 0;
+                for (int h = 0; h < c.kvHeads(); h++) {
+                    cache.head(l, h).reserve(cache.rows(l, h) + total);
+                    stride = Math.max(stride, cache.rows(l, h) + total);
+                }
+                LayerTaps taps = new LayerTaps(c.heads(), c.headDim(), c.qDim(), total, window,
+                        observer.wantsCumulativeAttention() ? new float[Math.multiplyExact(c.heads(), stride)] : null, stride);
+                for (int from = 0; from < total; from += chunk) {
+                    int n = Math.min(chunk, total - from);
+                    for (int t = 0; t < n; t++) {
+                        positions[t] = p0 + from + t;
+                        rope.angles(positions[t], cos, sin, t * half);
+                    }
+                    hidden.read(from, n, x);
+                    taps.chunkFrom = from;
+                    forwardLayer(cache, l, n, taps, null);
+                    hidden.write(from, n, x);
+                }
+                observer.layerDone(l, cache, p0, total, taps.windowQueries, taps.cumulative);
+            }
+            hidden.read(total - 1, 1, x);
+        } finally {
+            cache.recycleFreedStorage(false);
         }
         cache.advance(total);
-        System.arraycopy(hidden, (total - 1) * dim, x, 0, dim);
         logitsOf(0, logits);
     }
 
@@ -278,28 +289,19 @@ public final class Transformer {
         }
     }
 
-    /** Optional per-head q/k RMSNorm (qwen3), then RoPE, on every query and key head of the n tokens. */
-    private void positionHeads(LayerWeights lw, int n, float[] cos, float[] sin, int csOff) {
-        ropeBody.set(lw, cos, sin, csOff);
+    /** Optional per-head q/k RMSNorm (qwen3), then RoPE (tables cos/sin of the n tokens), on every query and key head. */
+    private void positionHeads(LayerWeights lw, int n) {
+        ropeBody.lw = lw;
         try {
             pool.forRange(n, 8, ropeBody);
         } finally {
-            ropeBody.set(null, null, null, 0);
+            ropeBody.lw = null;
         }
     }
 
     /** The loop body of {@link #positionHeads} over tokens, reused across calls. */
     private final class RopeBody implements Parallel.RangeBody {
         private LayerWeights lw;
-        private float[] cos, sin;
-        private int csOff;
-
-        void set(LayerWeights lw, float[] cos, float[] sin, int csOff) {
-            this.lw = lw;
-            this.cos = cos;
-            this.sin = sin;
-            this.csOff = csOff;
-        }
 
         @Override
         public void run(int start, int end) {
@@ -309,12 +311,12 @@ public final class Transformer {
                 for (int h = 0; h < qHeads; h++) {
                     int off = t * c.qDim() + h * hd;
                     if (lw.qNorm() != null) RmsNorm.apply(q, off, lw.qNorm(), c.rmsEps(), q, off, hd);
-                    rope.rotate(q, off, cos, sin, csOff + t * half);
+                    rope.rotate(q, off, cos, sin, t * half);
                 }
                 for (int h = 0; h < kHeads; h++) {
                     int off = t * c.kvDim() + h * hd;
                     if (lw.kNorm() != null) RmsNorm.apply(k, off, lw.kNorm(), c.rmsEps(), k, off, hd);
-                    rope.rotate(k, off, cos, sin, csOff + t * half);
+                    rope.rotate(k, off, cos, sin, t * half);
                 }
             }
         }

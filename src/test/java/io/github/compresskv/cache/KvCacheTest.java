@@ -99,6 +99,51 @@ class KvCacheTest {
         assertEquals(4, h.visibleRows(100));
     }
 
+    @ParameterizedTest
+    @EnumSource(KvStorage.class)
+    void recycledStorageCarriesTheNextLayerWithoutAllocatingAndWithoutAliasing(KvStorage storage) {
+        int rows = 4096, hd = 64;   // 1 MiB (F32) per key or value array: large next to any incidental allocation
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().threadId();
+        long[] reserveBytes = new long[2];
+        for (boolean recycle : new boolean[] {false, true}) {
+            KvCache c = new KvCache(2, 2, hd, storage);
+            c.recycleFreedStorage(recycle);
+            for (int h = 0; h < 2; h++) c.head(0, h).reserve(rows);
+            for (int h = 0; h < 2; h++) for (int r = 0; r < rows; r++) c.append(0, h, row(hd, r), 0, row(hd, -r), 0, r);
+            for (int h = 0; h < 2; h++) c.retain(0, h, new int[] {1, 7, rows - 1});   // layer 0 compressed: its arrays freed
+            long before = mx.getThreadAllocatedBytes(tid);
+            for (int h = 0; h < 2; h++) c.head(1, h).reserve(rows);
+            reserveBytes[recycle ? 1 : 0] = mx.getThreadAllocatedBytes(tid) - before;
+            for (int h = 0; h < 2; h++) for (int r = 0; r < rows; r++) c.append(1, h, row(hd, r / 32f), 0, row(hd, -r / 32f), 0, r);
+            c.recycleFreedStorage(false);
+
+            float[] k = new float[hd], v = new float[hd];
+            for (int h = 0; h < 2; h++) {
+                assertArrayEquals(new int[] {1, 7, rows - 1}, c.head(0, h).positions());
+                c.head(0, h).readKey(1, k, 0);
+                c.head(0, h).readValue(1, v, 0);
+                assertEquals(7f, k[0], "layer 0 keeps its own rows after layer 1 reused its old arrays");
+                assertEquals(-7f, v[0]);
+                assertEquals(rows, c.rows(1, h));
+                c.head(1, h).readKey(rows - 1, k, 0);
+                assertEquals((rows - 1) / 32f, k[0], (rows - 1) / 32f * 1e-3f, "layer 1's own rows");
+                assertEquals(rows - 1, c.head(1, h).position(rows - 1));
+            }
+        }
+        long arrays = 2L * 2 * rows * hd * storage.bytesPerValue();
+        assertTrue(reserveBytes[0] >= arrays, "without recycling the reserve allocates the layer: " + reserveBytes[0]);
+        assertTrue(reserveBytes[1] < arrays / 100, "with recycling it takes the freed arrays: " + reserveBytes[1] + " bytes");
+    }
+
+    /** A row of {@code first} followed by ones. */
+    private static float[] row(int hd, float first) {
+        float[] a = new float[hd];
+        java.util.Arrays.fill(a, 1f);
+        a[0] = first;
+        return a;
+    }
+
     @Test
     void copyIsIndependent() {
         KvCache c = new KvCache(2, 1, HD, KvStorage.F16);

@@ -234,6 +234,34 @@ class PrefillObserverTest {
 
     @ParameterizedTest
     @EnumSource(KvStorage.class)
+    void promptStatesInAFileGiveTheSameBitsAsInTheHeap(KvStorage storage) {
+        WarmBits.assertSameBits(() -> runAndFingerprint(storage, CHUNK, null),
+                () -> runAndFingerprint(storage, CHUNK, new Recorder(8, true) {
+                    @Override public boolean promptStatesInFile() { return true; }
+                }),
+                storage + ": plain prefill vs an observer that keeps everything, prompt states in a file");
+        WarmBits.assertSameBits(() -> runAndFingerprint(storage, CHUNK, lastRowsRecorder(false)),
+                () -> runAndFingerprint(storage, CHUNK, lastRowsRecorder(true)),
+                storage + ": streaming eviction, prompt states in the heap vs in a file (logits, next step, kept rows)");
+    }
+
+    /** Keeps row 0 and the last 6 rows of every finished layer, prompt states in a file or the heap. */
+    private static PrefillObserver lastRowsRecorder(boolean inFile) {
+        int kvHeads = model.config().kvHeads();
+        return new Recorder(8, false) {
+            @Override public boolean promptStatesInFile() { return inFile; }
+
+            @Override void retain(int layer, KvCache cache) {
+                for (int h = 0; h < kvHeads; h++) {
+                    int n = cache.rows(layer, h);
+                    cache.retain(layer, h, new int[] {0, n - 6, n - 5, n - 4, n - 3, n - 2, n - 1});
+                }
+            }
+        };
+    }
+
+    @ParameterizedTest
+    @EnumSource(KvStorage.class)
     void decodingAfterRetainingASubsetEqualsAttentionOverThatSubset(KvStorage storage) {
         int[] tokens = prompt();
         int layers = model.config().layers(), kvHeads = model.config().kvHeads();
