@@ -19,7 +19,7 @@ final class KernelChecks {
 
     /** Columns for a type: 2 or 3 blocks (F32/F16/BF16: lengths that leave a scalar tail too). */
     static int[] colsFor(GgmlType type) {
-        return type.blockSize() == 1 ? new int[] {37, 64, 100} : new int[] {2 * type.blockSize(), 3 * type.blockSize()};
+        return type.blockSize() == 1 ? new int[] {37, 64, 100} : new int[] {2 * type.blockSize(), 3 * type.blockSize(), 9 * type.blockSize()};
     }
 
     /** Checks dequantizeRow (exact), dot, matvec and matmul of one random matrix. */
