@@ -49,8 +49,17 @@ public final class SweepRunner {
         }
     }
 
-    /** Untimed: each method once on a short prompt (long enough for a compressor to evict), with a few decode steps. */
+    /**
+     * Untimed: each method three times on a short prompt (long enough for a compressor to evict), with a few decode
+     * steps. Three, because one short prefill ends before C2 has compiled the matmul micro-kernels and the loops around
+     * them: a 264-token prefill ran 171, 173, 148, 182, 208, 220 tokens/s in six runs of one process (the first timed
+     * point paid for the JIT).
+     */
     public void warmUp() {
+        for (int round = 0; round < 3; round++) warmUpOnce();
+    }
+
+    private void warmUpOnce() {
         int shortest = plan.contexts().stream().mapToInt(Integer::intValue).min().orElseThrow();
         for (String method : plan.methods().stream().distinct().toList()) {
             if (method.equalsIgnoreCase(BenchPlan.FULL)) {

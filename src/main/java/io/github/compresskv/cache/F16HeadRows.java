@@ -40,6 +40,18 @@ final class F16HeadRows extends HeadRows {
     }
 
     @Override
+    public void readKeys(int from, int to, float[] dst, int off) {
+        java.util.Objects.checkFromToIndex(from, to, size);
+        VectorMath.fromF16(keys, from * headDim, dst, off, (to - from) * headDim);
+    }
+
+    @Override
+    public void readValues(int from, int to, float[] dst, int off) {
+        java.util.Objects.checkFromToIndex(from, to, size);
+        VectorMath.fromF16(values, from * headDim, dst, off, (to - from) * headDim);
+    }
+
+    @Override
     public void keyScores(float[] q, int qOff, float scale, int rows, float[] out, int outOff) {
         for (int r = 0; r < rows; r++) out[outOff + r] = scale * VectorMath.dotF16(keys, r * headDim, q, qOff, headDim);
     }

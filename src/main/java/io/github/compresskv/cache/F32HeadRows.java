@@ -40,6 +40,18 @@ final class F32HeadRows extends HeadRows {
     }
 
     @Override
+    public void readKeys(int from, int to, float[] dst, int off) {
+        java.util.Objects.checkFromToIndex(from, to, size);
+        System.arraycopy(keys, from * headDim, dst, off, (to - from) * headDim);
+    }
+
+    @Override
+    public void readValues(int from, int to, float[] dst, int off) {
+        java.util.Objects.checkFromToIndex(from, to, size);
+        System.arraycopy(values, from * headDim, dst, off, (to - from) * headDim);
+    }
+
+    @Override
     public void keyScores(float[] q, int qOff, float scale, int rows, float[] out, int outOff) {
         VectorMath.rowDots(keys, headDim, rows, q, qOff, headDim, scale, out, outOff);
     }

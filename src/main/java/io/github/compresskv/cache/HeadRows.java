@@ -124,6 +124,12 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows {
     /** Writes value row {@code row} as F32 into {@code dst[off .. off+headDim)}. */
     public abstract void readValue(int row, float[] dst, int off);
 
+    /** Writes key rows [from, to) as F32, row-major, into {@code dst} from {@code off} (blocked prefill attention). */
+    public abstract void readKeys(int from, int to, float[] dst, int off);
+
+    /** Writes value rows [from, to) as F32, row-major, into {@code dst} from {@code off}. */
+    public abstract void readValues(int from, int to, float[] dst, int off);
+
     /** out[outOff + r] = scale · (q · key_r) for r in [0, rows). */
     public abstract void keyScores(float[] q, int qOff, float scale, int rows, float[] out, int outOff);
 

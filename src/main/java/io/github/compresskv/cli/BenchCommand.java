@@ -117,8 +117,10 @@ final class BenchCommand implements Callable<Integer> {
             int[] prompt = syntheticTokens(promptTokens, c.vocab());
             Transformer tf = model.newTransformer();
 
-            // prefill: one warm-up run on a short prompt, then the timed one
-            tf.prefill(model.newCache(modelOptions.kvType), Arrays.copyOf(prompt, Math.min(prompt.length, 16)));
+            // prefill: three warm-up runs of up to one chunk (so that C2 has compiled the matmul kernels), then the timed one
+            for (int round = 0; round < 3; round++) {
+                tf.prefill(model.newCache(modelOptions.kvType), Arrays.copyOf(prompt, Math.min(prompt.length, tf.chunkSize())));
+            }
             KvCache cache = model.newCache(modelOptions.kvType);
             long t0 = System.nanoTime();
             float[] logits = tf.prefill(cache, prompt);

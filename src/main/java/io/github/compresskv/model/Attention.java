@@ -10,8 +10,9 @@ import io.github.compresskv.tensor.Parallel;
  * Causal scaled-dot-product attention of a batch of query tokens over one layer's cache rows (which already
  * hold the batch's own keys and values). A query at position p sees the rows whose position is ≤ p; query
  * head h reads KV head h / (heads / kvHeads) (GQA). Scores and softmax in F32 (max-subtracted, exp summed
- * in double); work is split over (query head × token) pairs. One instance per {@link Transformer} (its loop body
- * is reused, so an instance serves one forward pass at a time).
+ * in double). One token (decode) is split over its query heads, each reading its rows directly; a prefill chunk of
+ * several tokens runs blocked ({@link PrefillAttention}). One instance per {@link Transformer} (its loop bodies and
+ * buffers are reused, so an instance serves one forward pass at a time).
  */
 final class Attention {
     private final int heads;
@@ -20,12 +21,14 @@ final class Attention {
     private final float scale;
     /** Per worker thread score buffer, grown to the longest row count seen (no allocation in steady state). */
     private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[256]);
+    private final PrefillAttention blocked;
 
     Attention(ModelConfig c) {
         this.heads = c.heads();
         this.headDim = c.headDim();
         this.groupSize = c.groupSize();
         this.scale = (float) (1.0 / Math.sqrt(c.headDim()));
+        this.blocked = new PrefillAttention(c);
     }
 
     /**
@@ -33,6 +36,10 @@ final class Attention {
      * {@code layer}. q and out are n × (heads·headDim), row-major.
      */
     void apply(KvCache cache, int layer, float[] q, int[] positions, int n, float[] out, Parallel pool) {
+        if (n > 1) {
+            blocked.apply(cache, layer, q, positions, n, out, pool);
+            return;
+        }
         body.set(cache, layer, q, positions, out);
         try {
             pool.forRange(n * heads, 1, body);
@@ -72,28 +79,29 @@ final class Attention {
 
     /**
      * As {@link #apply}, and also adds every query's softmax probabilities to {@code cumulative[h·stride + row]}
-     * (query head h, cache row index of its KV head). The outputs are bit-identical to {@link #apply}: each
-     * (token, head) pair is computed the same way; only the split of work differs (by head, tokens in order,
-     * so each head's sums are written by one thread in a fixed order).
+     * (query head h, cache row index of its KV head). The outputs are bit-identical to {@link #apply} (they are
+     * computed by it); the probabilities come from a second pass split by head, tokens in order, so each head's sums
+     * are written by one thread in a fixed order.
      */
     void apply(KvCache cache, int layer, float[] q, int[] positions, int n, float[] out, Parallel pool,
                float[] cumulative, int stride) {
+        apply(cache, layer, q, positions, n, out, pool);
         int qDim = heads * headDim;
         pool.forRange(heads, 1, (start, end) -> {
             for (int h = start; h < end; h++) {
                 HeadRows rows = cache.head(layer, h / groupSize);
+                int base = h * stride;
                 for (int t = 0; t < n; t++) {
-                    float[] p = attendOne(rows, q, t * qDim + h * headDim, positions[t], out, t * qDim + h * headDim);
+                    float[] p = probabilities(rows, q, t * qDim + h * headDim, positions[t]);
                     int visible = rows.visibleRows(positions[t]);
-                    int base = h * stride;
                     for (int r = 0; r < visible; r++) cumulative[base + r] += p[r];
                 }
             }
         });
     }
 
-    /** Writes one head's attention output; returns the scratch holding its probabilities (valid until the next call). */
-    private float[] attendOne(HeadRows rows, float[] q, int qOff, int position, float[] out, int outOff) {
+    /** One query's softmax probabilities over the rows it sees, in this thread's scratch (valid until the next call). */
+    private float[] probabilities(HeadRows rows, float[] q, int qOff, int position) {
         int visible = rows.visibleRows(position);
         float[] s = scratch.get();
         if (s.length < visible) {
@@ -102,8 +110,13 @@ final class Attention {
         }
         rows.keyScores(q, qOff, scale, visible, s, 0);
         VectorMath.softmax(s, 0, visible);
-        java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
-        rows.accumulateValues(s, 0, visible, out, outOff);
         return s;
+    }
+
+    /** Writes one head's attention output. */
+    private void attendOne(HeadRows rows, float[] q, int qOff, int position, float[] out, int outOff) {
+        float[] s = probabilities(rows, q, qOff, position);
+        java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
+        rows.accumulateValues(s, 0, rows.visibleRows(position), out, outOff);
     }
 }

@@ -15,7 +15,8 @@ import io.github.compresskv.tensor.WeightMatrix;
  * concurrently running sequence.
  */
 public final class Transformer {
-    public static final int DEFAULT_CHUNK = 256;
+    /** Prompt tokens per prefill chunk: a multiple of the matmul micro-kernel's 6 tokens (and about 256). */
+    public static final int DEFAULT_CHUNK = 264;
 
     private final ModelConfig c;
     private final ModelWeights w;

@@ -309,20 +309,26 @@ public final class VectorMath {
      * The one softmax of attention everywhere (engine, scorers, profilers), so that they agree to the last bit.
      */
     public static void softmax(float[] s, int off, int n) {
-        float max = Float.NEGATIVE_INFINITY;
+        if (n == 0) return;
+        double sum = expShifted(s, off, n, max(s, off, n));
+        float inv = (float) (1.0 / sum);
         int i = off, end = off + n;
-        if (n >= L) {
-            FloatVector m = FloatVector.fromArray(F, s, off);
-            for (i = off + L; i + L <= end; i += L) m = m.max(FloatVector.fromArray(F, s, i));
-            max = m.reduceLanes(VectorOperators.MAX);
-        }
-        for (; i < end; i++) max = Math.max(max, s[i]);
+        for (; i + L <= end; i += L) FloatVector.fromArray(F, s, i).mul(inv).intoArray(s, i);
+        for (; i < end; i++) s[i] *= inv;
+    }
+
+    /**
+     * s[i] = e^(s[i] - shift) in place for i in [off, off + n), returning their sum (in double): the exponentials of
+     * {@link #softmax}, for callers that normalise later (the blocked prefill attention's running softmax).
+     */
+    public static double expShifted(float[] s, int off, int n, float shift) {
+        int i, end = off + n;
         // exp in vector lanes (Cephes' expf: e^x = 2^k · p(r), |r| ≤ ln2/2, degree-7 polynomial, ~1 ulp);
         // the scalar Math.exp call per score dominated decode attention. The Vector API's EXP is not
         // intrinsified on every JDK build (it boxed every vector here), hence the polynomial. Sums in double lanes.
         DoubleVector sum0 = DoubleVector.zero(D), sum1 = sum0;
         for (i = off; i + L <= end; i += L) {
-            FloatVector x = FloatVector.fromArray(F, s, i).sub(max);
+            FloatVector x = FloatVector.fromArray(F, s, i).sub(shift);
             FloatVector xc = x.max(EXP_LO);
             FloatVector kf = xc.fma(LOG2E, ROUND).sub(ROUND); // round(x / ln2)
             FloatVector r = kf.fma(FloatVector.broadcast(F, -LN2_HI), xc).add(kf.mul(-LN2_LO));
@@ -337,12 +343,10 @@ public final class VectorMath {
         }
         double sum = sum0.add(sum1).reduceLanes(VectorOperators.ADD);
         for (; i < end; i++) {
-            float e = (float) Math.exp(s[i] - max);
+            float e = (float) Math.exp(s[i] - shift);
             s[i] = e;
             sum += e;
         }
-        float inv = (float) (1.0 / sum);
-        for (i = off; i + L <= end; i += L) FloatVector.fromArray(F, s, i).mul(inv).intoArray(s, i);
-        for (; i < end; i++) s[i] *= inv;
+        return sum;
     }
 }

@@ -148,9 +148,9 @@ public abstract class WeightMatrix {
      * Batched product: {@code x} holds n row vectors of length cols (row-major, n × cols);
      * {@code y} receives n × rows (row-major): y[t*rows + r] = row r · x_t.
      *
-     * <p>Blocked for cache reuse: the rows are split into tiles (a few hundred KiB of F32 each), the
-     * pool works on tiles in parallel, and each tile is dequantized once into a thread-local scratch
-     * and multiplied with all tokens by {@link MatmulKernels} (4 rows × 4 tokens per inner step).
+     * <p>Blocked for cache reuse: the rows are split into tiles of {@link MatmulKernels#PANEL} rows, the pool
+     * works on tiles in parallel (claimed one at a time), and each tile is dequantized once into a thread-local
+     * scratch, packed column-major into a panel and multiplied with all tokens by {@link MatmulKernels}.
      * With fewer than {@value #TILED_MIN_TOKENS} tokens the fused per-row dots are cheaper.
      */
     public void matmul(float[] x, int n, float[] y, Parallel pool) {
@@ -163,15 +163,16 @@ public abstract class WeightMatrix {
             });
             return;
         }
-        int tileRows = tileRows(rows, cols, pool.threads());
+        int tileRows = MatmulKernels.PANEL;
         int tiles = (rows + tileRows - 1) / tileRows;
         pool.forEach(tiles, (start, end) -> {
-            float[] scratch = scratch(tileRows * cols);
+            TileScratch s = TILE_SCRATCH.get().ensure(tileRows * cols);
             for (int tile = start; tile < end; tile++) {
                 int r0 = tile * tileRows;
                 int nr = Math.min(tileRows, rows - r0);
-                for (int i = 0; i < nr; i++) dequantizeRow(r0 + i, scratch, i * cols);
-                MatmulKernels.multiply(scratch, nr, cols, x, n, y, rows, r0);
+                for (int i = 0; i < nr; i++) dequantizeRow(r0 + i, s.rows, i * cols);
+                MatmulKernels.pack(s.rows, nr, cols, s.panel);
+                MatmulKernels.multiply(s.panel, nr, cols, x, n, y, rows, r0, s.out);
             }
         });
     }
@@ -179,29 +180,21 @@ public abstract class WeightMatrix {
     /** Below this many tokens {@link #matmul} uses the fused per-row dots instead of dequantized tiles. */
     static final int TILED_MIN_TOKENS = 4;
 
-    /** F32 elements of one dequantized tile: 256 KiB, well inside a core's L2 next to the tokens. */
-    private static final int TILE_FLOATS = 64 * 1024;
+    private static final ThreadLocal<TileScratch> TILE_SCRATCH = ThreadLocal.withInitial(TileScratch::new);
 
-    private static final ThreadLocal<float[]> SCRATCH = new ThreadLocal<>();
+    /** A thread's matmul buffers: the dequantized rows of a tile, its packed panel, and one partial panel's outputs. */
+    private static final class TileScratch {
+        float[] rows = new float[0], panel = new float[0];
+        final float[] out = new float[MatmulKernels.TOKENS * MatmulKernels.PANEL];
 
-    /**
-     * Rows per matmul tile: a multiple of 4 (the micro-kernel's rows) that fills about
-     * {@link #TILE_FLOATS}, at most 64, and small enough to give every thread two tiles.
-     */
-    static int tileRows(int rows, int cols, int threads) {
-        int byCache = Math.clamp(TILE_FLOATS / cols / 4 * 4, 4, 64);
-        int byThreads = Math.max(4, rows / (2 * threads) / 4 * 4);
-        return Math.min(byCache, byThreads);
-    }
-
-    /** A per-thread float buffer of at least {@code size} elements (grown, never shrunk). */
-    private static float[] scratch(int size) {
-        float[] s = SCRATCH.get();
-        if (s == null || s.length < size) {
-            s = new float[size];
-            SCRATCH.set(s);
+        /** Grown to {@code size} floats each, never shrunk. */
+        TileScratch ensure(int size) {
+            if (rows.length < size) {
+                rows = new float[size];
+                panel = new float[size];
+            }
+            return this;
         }
-        return s;
     }
 
     /** Rows per parallel task: enough elements per task (≥ 32 Ki) that forking pays off. */

@@ -100,10 +100,11 @@ class PrefillObserverTest {
             WarmBits.assertSameBits(() -> new Transformer(model, chunk).prefill(model.newCache(KvStorage.F32), tokens).clone(),
                     () -> new Transformer(model, chunk).prefill(model.newCache(KvStorage.F32), tokens, new Recorder(4, true)).clone(),
                     "chunk " + chunk);
-            // another chunk size changes the matmul blocking only
+            // another chunk size changes which kernels a token meets (a chunk of fewer than 4 tokens takes the fused
+            // dot products, a chunk of 1 the decode attention), so only rounding differs
             float[] layerMajor = new Transformer(model, chunk).prefill(model.newCache(KvStorage.F32), tokens, new Recorder(4, true));
             double err = Logits.maxRelativeError(layerMajor, 0, whole, 0, whole.length);
-            assertTrue(err < 1e-6, "chunk " + chunk + " against one chunk of 256: " + err);
+            assertTrue(err < 1e-5, "chunk " + chunk + " against one chunk of 256: " + err);
         }
     }
 

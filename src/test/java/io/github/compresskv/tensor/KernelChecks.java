@@ -54,7 +54,7 @@ final class KernelChecks {
             }
 
             // dot at an offset into x, then matvec and matmul against dot
-            int n = 9;
+            int n = 13;
             float[] x = RandomWeights.floats(n * cols + 5, random);
             float[] dots = new float[n * rows];
             for (int t = 0; t < n; t++) {
@@ -67,9 +67,11 @@ final class KernelChecks {
             float[] y = new float[rows + 2];
             m.matvec(x, y, 2, pool);
             for (int r = 0; r < rows; r++) {
-                check(Float.floatToIntBits(y[2 + r]) == Float.floatToIntBits(dots[r]), what + ": matvec row " + r + " " + y[2 + r] + " != dot " + dots[r]);
+                // same kernel as dot, but not always the same bits: until C2 has compiled it, the interpreter and C1
+                // sum the vector lanes in another order (docs/performance.md); so both are held to the reference
+                assertDot(y[2 + r], reference[r], x, 0, what + ": matvec row " + r + " (dot " + dots[r] + ")");
             }
-            for (int tokens : new int[] {1, 3, 4, 5, 9}) {
+            for (int tokens : new int[] {1, 3, 4, 5, 6, 9, 13}) {
                 float[] out = new float[tokens * rows];
                 m.matmul(x, tokens, out, pool);
                 for (int t = 0; t < tokens; t++) {

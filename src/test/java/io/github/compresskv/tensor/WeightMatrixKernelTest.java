@@ -62,12 +62,40 @@ class WeightMatrixKernelTest {
     }
 
     @Test
-    void tileRowsAreMultiplesOfFourAndSpreadOverThreads() {
-        assertEquals(64, WeightMatrix.tileRows(4096, 896, 2));
-        assertEquals(12, WeightMatrix.tileRows(4096, 4864, 2));
-        assertEquals(4, WeightMatrix.tileRows(4096, 1 << 20, 2));
-        assertEquals(8, WeightMatrix.tileRows(35, 64, 2));
-        assertEquals(4, WeightMatrix.tileRows(3, 64, 2));
+    void panelKernelsMatchADoubleReferenceAndWriteOnlyTheirOutputs() {
+        Random random = new Random(11);
+        int panel = MatmulKernels.PANEL;
+        for (int nr : new int[] {1, 7, panel - 1, panel}) {
+            for (int cols : new int[] {1, 2, 7, 33}) {
+                for (int n = 1; n <= 2 * MatmulKernels.TOKENS + 1; n++) {
+                    float[] w = RandomWeights.floats(nr * cols, random);
+                    float[] x = RandomWeights.floats(n * cols, random);
+                    float[] packed = new float[panel * cols];
+                    java.util.Arrays.fill(packed, Float.NaN); // padding rows must be written as zeros
+                    MatmulKernels.pack(w, nr, cols, packed);
+                    int stride = nr + 3, row0 = 2;
+                    float[] y = new float[n * stride + 1];
+                    java.util.Arrays.fill(y, -7f);
+                    MatmulKernels.multiply(packed, nr, cols, x, n, y, stride, row0, new float[MatmulKernels.TOKENS * panel]);
+                    for (int t = 0; t < n; t++) {
+                        for (int j = 0; j < stride; j++) {
+                            float got = y[t * stride + j];
+                            String what = "nr " + nr + " cols " + cols + " n " + n + " token " + t + " slot " + j;
+                            if (j < row0 || j >= row0 + nr) {
+                                assertEquals(-7f, got, 0f, what + ": written outside the tile");
+                                continue;
+                            }
+                            double ref = 0, abs = 0;
+                            for (int k = 0; k < cols; k++) {
+                                ref += (double) w[(j - row0) * cols + k] * x[t * cols + k];
+                                abs += Math.abs((double) w[(j - row0) * cols + k] * x[t * cols + k]);
+                            }
+                            assertEquals(ref, got, 1e-6 * abs + 1e-30, what);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Test
