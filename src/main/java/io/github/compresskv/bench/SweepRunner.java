@@ -50,13 +50,14 @@ public final class SweepRunner {
     }
 
     /**
-     * Untimed: each method three times on a short prompt (long enough for a compressor to evict), with a few decode
-     * steps. Three, because one short prefill ends before C2 has compiled the matmul micro-kernels and the loops around
-     * them: a 264-token prefill ran 171, 173, 148, 182, 208, 220 tokens/s in six runs of one process (the first timed
-     * point paid for the JIT).
+     * Untimed: each method {@code rounds} times on a short prompt (long enough for a compressor to evict), with a few
+     * decode steps. More than once, because one short prefill ends before C2 has compiled the matmul micro-kernels and
+     * the loops around them: a 264-token prefill ran 171, 173, 148, 182, 208, 220 tokens/s in six runs of one process
+     * (the first timed point paid for the JIT). Each round leaves garbage that a later point's resident memory still
+     * holds (ParallelGC does not give the heap back), so memory measurements use one round.
      */
-    public void warmUp() {
-        for (int round = 0; round < 3; round++) warmUpOnce();
+    public void warmUp(int rounds) {
+        for (int round = 0; round < rounds; round++) warmUpOnce();
     }
 
     private void warmUpOnce() {

@@ -66,6 +66,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "8", description = "Decode steps run before timing (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--warmup-runs", paramLabel = "N", defaultValue = "3",
+            description = "Untimed warm-up prefills before the first timed one, so that C2 has compiled the kernels (default: ${DEFAULT-VALUE}; "
+                    + "1 for memory measurements: the warm-up's garbage stays resident).")
+    int warmupRuns;
+
     @Option(names = "--probe-mib", paramLabel = "MIB", defaultValue = "1024", description = "Buffer for the bandwidth probe (default: ${DEFAULT-VALUE}).")
     int probeMib;
 
@@ -104,6 +109,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (warmupRuns < 0) throw new IllegalArgumentException("--warmup-runs must be >= 0, got " + warmupRuns);
         if (contexts != null) return sweep();
         if (promptTokens < 1 || genTokens < 1 || warmup < 0) throw new IllegalArgumentException("--prompt-tokens and --gen-tokens must be >= 1");
         try (LoadedModel lm = LoadedModel.open(modelOptions, System.err)) {
@@ -117,8 +123,8 @@ final class BenchCommand implements Callable<Integer> {
             int[] prompt = syntheticTokens(promptTokens, c.vocab());
             Transformer tf = model.newTransformer();
 
-            // prefill: three warm-up runs of up to one chunk (so that C2 has compiled the matmul kernels), then the timed one
-            for (int round = 0; round < 3; round++) {
+            // prefill: warm-up runs of up to one chunk (so that C2 has compiled the matmul kernels), then the timed one
+            for (int round = 0; round < warmupRuns; round++) {
                 tf.prefill(model.newCache(modelOptions.kvType), Arrays.copyOf(prompt, Math.min(prompt.length, tf.chunkSize())));
             }
             KvCache cache = model.newCache(modelOptions.kvType);
@@ -227,7 +233,7 @@ final class BenchCommand implements Callable<Integer> {
             MachineRates before = MachineRates.measure(threads, (long) probeMib << 20);
             System.err.printf(Locale.ROOT, "read %.1f GB/s, FMA %.0f GFLOP/s (%d threads, %d-bit vectors); JIT warm-up ...%n",
                     before.readGigabytesPerSecond(), before.fmaGigaflopsPerSecond(), threads, before.vectorBits());
-            runner.warmUp();
+            runner.warmUp(warmupRuns);
             ProgressLine progress = new ProgressLine(System.err, "bench");
             List<BenchResult> provisional = runner.run(before, (i, n, msg) -> progress.update(i, n, msg));
             progress.finish();
@@ -247,6 +253,7 @@ final class BenchCommand implements Callable<Integer> {
             config.put("plan", plan);
             config.put("profiles", profiles);
             config.put("prompt_states_in_file", promptStatesInFile);
+            config.put("warmup_runs", warmupRuns);
             config.put("jvm_baseline_rss_bytes", jvmBaseline.rss());
             config.put("rates_before", before);
             config.put("rates_after", after);

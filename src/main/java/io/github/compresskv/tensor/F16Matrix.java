@@ -15,9 +15,8 @@ import static io.github.compresskv.tensor.Simd.LE;
 import static io.github.compresskv.tensor.Simd.S;
 
 /**
- * IEEE half-precision weights. The Vector API has no half → float conversion, so the dot converts
- * lane-wise with integer ops (see {@link VectorMath#dotF16}); dequantizeRow uses a plain
- * {@link Float#float16ToFloat} loop, which C2 auto-vectorizes to the hardware conversion.
+ * IEEE half-precision weights. The Vector API has no half → float conversion, so the dot and dequantizeRow convert
+ * lane-wise with integer ops (see {@link VectorMath#dotF16}); heap segments and row tails use {@link Float#float16ToFloat}.
  */
 final class F16Matrix extends WeightMatrix {
 
@@ -64,6 +63,18 @@ final class F16Matrix extends WeightMatrix {
     @Override
     public void dequantizeRow(int row, float[] dst, int dstOffset) {
         long base = row * rowBytes;
-        for (int i = 0; i < cols; i++) dst[dstOffset + i] = Float.float16ToFloat(data.get(HALF, base + 2L * i));
+        int i = 0;
+        if (data.isNative()) {
+            // the conversion of dot, vector by vector: the scalar loop over the segment is not vectorized by C2, and the
+            // prefill matmul dequantizes every tile of every chunk (a quarter of an F16 prefill went here)
+            for (; i + L <= cols; i += L) {
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(S, data, base + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
+                IntVector magnitude = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
+                magnitude.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(magnitude.or(0x7f800000), magnitude.compare(VectorOperators.GE, 0x7c00 << 13))
+                        .or(h.and(0x80000000)).reinterpretAsFloats().intoArray(dst, dstOffset + i);
+            }
+        }
+        for (; i < cols; i++) dst[dstOffset + i] = Float.float16ToFloat(data.get(HALF, base + 2L * i));
     }
 }

@@ -65,6 +65,7 @@ class BenchSweepTest {
         JsonNode config = new ObjectMapper().readTree(out.resolve("config.json").toFile());
         assertTrue(config.get("rates_used").get("readGigabytesPerSecond").asDouble() > 0);
         assertTrue(config.get("rates_used").get("fmaGigaflopsPerSecond").asDouble() > 0);
+        assertEquals(3, config.get("warmup_runs").asInt(), "the default warm-up is echoed");
         assertTrue(r.out().contains("compresskv B=24"), r.out());
     }
 
@@ -73,6 +74,9 @@ class BenchSweepTest {
         CliTest.Run zero = CliTest.run("bench", "--model", model.toString(), "--contexts", "0", "--out", dir.resolve("bad").toString());
         assertEquals(1, zero.code());
         assertTrue(zero.err().contains("--contexts"), zero.err());
+        CliTest.Run negativeWarmup = CliTest.run("bench", "--model", model.toString(), "--contexts", "64", "--warmup-runs", "-1");
+        assertEquals(1, negativeWarmup.code());
+        assertTrue(negativeWarmup.err().contains("--warmup-runs"), negativeWarmup.err());
         CliTest.Run noBudget = CliTest.run("bench", "--model", model.toString(), "--contexts", "64", "--methods", "snapkv");
         assertEquals(1, noBudget.code());
         assertTrue(noBudget.err().contains("--budgets"), noBudget.err());

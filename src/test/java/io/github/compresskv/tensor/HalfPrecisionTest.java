@@ -18,9 +18,16 @@ class HalfPrecisionTest {
         float[] viaMatrix = WeightMatrices.of(GgmlType.F16, segmentOf(all), 1, all.length).toFloatArray();
         float[] viaMath = new float[all.length];
         VectorMath.fromF16(all, 0, viaMath, 0, all.length);
+        float[] viaNative; // a mapped file's segment takes the vector conversion; a heap one the scalar loop
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment off = arena.allocate(all.length * 2L + 2);
+            MemorySegment.copy(segmentOf(all), 0, off, 2, all.length * 2L); // at an odd (2-byte) offset, 1 row + tail
+            viaNative = WeightMatrices.of(GgmlType.F16, off.asSlice(2), 1, all.length).toFloatArray();
+        }
         for (int i = 0; i < all.length; i++) {
             float expected = Float.float16ToFloat(all[i]);
             assertSame(expected, viaMatrix[i], "F16 matrix", all[i]);
+            assertSame(expected, viaNative[i], "F16 matrix, native segment", all[i]);
             assertSame(expected, viaMath[i], "VectorMath.fromF16", all[i]);
         }
         assertEquals(Float.POSITIVE_INFINITY, viaMatrix[0x7C00]);
