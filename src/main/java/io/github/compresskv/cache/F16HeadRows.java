@@ -28,18 +28,6 @@ final class F16HeadRows extends HeadRows {
     }
 
     @Override
-    public void readKey(int row, float[] dst, int off) {
-        java.util.Objects.checkIndex(row, size);
-        for (int i = 0; i < headDim; i++) dst[off + i] = Float.float16ToFloat(keys[row * headDim + i]);
-    }
-
-    @Override
-    public void readValue(int row, float[] dst, int off) {
-        java.util.Objects.checkIndex(row, size);
-        for (int i = 0; i < headDim; i++) dst[off + i] = Float.float16ToFloat(values[row * headDim + i]);
-    }
-
-    @Override
     public void readKeys(int from, int to, float[] dst, int off) {
         java.util.Objects.checkFromToIndex(from, to, size);
         VectorMath.fromF16(keys, from * headDim, dst, off, (to - from) * headDim);

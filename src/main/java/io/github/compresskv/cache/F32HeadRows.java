@@ -28,18 +28,6 @@ final class F32HeadRows extends HeadRows {
     }
 
     @Override
-    public void readKey(int row, float[] dst, int off) {
-        java.util.Objects.checkIndex(row, size);
-        System.arraycopy(keys, row * headDim, dst, off, headDim);
-    }
-
-    @Override
-    public void readValue(int row, float[] dst, int off) {
-        java.util.Objects.checkIndex(row, size);
-        System.arraycopy(values, row * headDim, dst, off, headDim);
-    }
-
-    @Override
     public void readKeys(int from, int to, float[] dst, int off) {
         java.util.Objects.checkFromToIndex(from, to, size);
         System.arraycopy(keys, from * headDim, dst, off, (to - from) * headDim);

@@ -119,10 +119,14 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows {
     public abstract HeadRows copy();
 
     /** Writes key row {@code row} as F32 into {@code dst[off .. off+headDim)}. */
-    public abstract void readKey(int row, float[] dst, int off);
+    public final void readKey(int row, float[] dst, int off) {
+        readKeys(row, row + 1, dst, off);
+    }
 
     /** Writes value row {@code row} as F32 into {@code dst[off .. off+headDim)}. */
-    public abstract void readValue(int row, float[] dst, int off);
+    public final void readValue(int row, float[] dst, int off) {
+        readValues(row, row + 1, dst, off);
+    }
 
     /** Writes key rows [from, to) as F32, row-major, into {@code dst} from {@code off} (blocked prefill attention). */
     public abstract void readKeys(int from, int to, float[] dst, int off);
