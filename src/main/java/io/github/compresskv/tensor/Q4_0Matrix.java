@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import static io.github.compresskv.tensor.Simd.B;
 import static io.github.compresskv.tensor.Simd.BL;
 import static io.github.compresskv.tensor.Simd.F;
+import static io.github.compresskv.tensor.Simd.HALF;
 import static io.github.compresskv.tensor.Simd.I;
 import static io.github.compresskv.tensor.Simd.L;
 import static io.github.compresskv.tensor.Simd.LE;
@@ -35,23 +36,86 @@ final class Q4_0Matrix extends WeightMatrix {
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * BLOCK_BYTES;
             int xo = xOffset + b * BLOCK;
-            FloatVector s = FloatVector.zero(F);
-            for (int j = 0; j < BLOCK / 2; j += BL) {
-                ByteVector q = ByteVector.fromMemorySegment(B, data, off + 2 + j, LE);
+            // nibbles split in int lanes: fewer wide ops than unpacking bytes then widening twice; the block's first
+            // product is a multiply, not an FMA into zero
+            ByteVector q = ByteVector.fromMemorySegment(B, data, off + 2, LE);
+            IntVector qi = (IntVector) q.convertShape(VectorOperators.B2I, I, 0);
+            FloatVector s = ((FloatVector) qi.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, x, xo));
+            s = ((FloatVector) qi.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, x, xo + 16), s);
+            if (PARTS == 2) {
+                qi = (IntVector) q.convertShape(VectorOperators.B2I, I, 1);
+                s = ((FloatVector) qi.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xo + L), s);
+                s = ((FloatVector) qi.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.fromArray(F, x, xo + 16 + L), s);
+            }
+            for (int j = BL; j < BLOCK / 2; j += BL) {
+                q = ByteVector.fromMemorySegment(B, data, off + 2 + j, LE);
                 for (int p = 0; p < PARTS; p++) {
-                    // nibbles split in int lanes: fewer wide ops than unpacking bytes then widening twice
-                    IntVector qi = (IntVector) q.convertShape(VectorOperators.B2I, I, p);
-                    FloatVector lo = (FloatVector) qi.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
-                    FloatVector hi = (FloatVector) qi.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
-                    s = lo.fma(FloatVector.fromArray(F, x, xo + j + p * L), s);
-                    s = hi.fma(FloatVector.fromArray(F, x, xo + 16 + j + p * L), s);
+                    qi = (IntVector) q.convertShape(VectorOperators.B2I, I, p);
+                    s = ((FloatVector) qi.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xo + j + p * L), s);
+                    s = ((FloatVector) qi.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.fromArray(F, x, xo + 16 + j + p * L), s);
                 }
             }
-            FloatVector next = s.fma(FloatVector.broadcast(F, half(off)), acc0);
+            FloatVector next = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(HALF, off))), acc0);
             acc0 = acc1;
             acc1 = next;
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@link #dot} of two rows in one loop, each with the same operations in the same order. */
+    @Override
+    protected void dotPair(int rowA, int rowB, float[] x, float[] y, int yA, int yB) {
+        int blocks = cols / BLOCK;
+        long baseA = rowA * rowBytes, baseB = rowB * rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long offA = baseA + (long) b * BLOCK_BYTES, offB = baseB + (long) b * BLOCK_BYTES;
+            int xo = b * BLOCK;
+            ByteVector qa = ByteVector.fromMemorySegment(B, data, offA + 2, LE), qb = ByteVector.fromMemorySegment(B, data, offB + 2, LE);
+            IntVector ia = (IntVector) qa.convertShape(VectorOperators.B2I, I, 0), ib = (IntVector) qb.convertShape(VectorOperators.B2I, I, 0);
+            FloatVector xv = FloatVector.fromArray(F, x, xo);
+            FloatVector sa = ((FloatVector) ia.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(xv);
+            FloatVector sb = ((FloatVector) ib.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(xv);
+            xv = FloatVector.fromArray(F, x, xo + 16);
+            sa = ((FloatVector) ia.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sa);
+            sb = ((FloatVector) ib.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sb);
+            if (PARTS == 2) {
+                ia = (IntVector) qa.convertShape(VectorOperators.B2I, I, 1);
+                ib = (IntVector) qb.convertShape(VectorOperators.B2I, I, 1);
+                xv = FloatVector.fromArray(F, x, xo + L);
+                sa = ((FloatVector) ia.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sa);
+                sb = ((FloatVector) ib.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sb);
+                xv = FloatVector.fromArray(F, x, xo + 16 + L);
+                sa = ((FloatVector) ia.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sa);
+                sb = ((FloatVector) ib.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sb);
+            }
+            for (int j = BL; j < BLOCK / 2; j += BL) {
+                qa = ByteVector.fromMemorySegment(B, data, offA + 2 + j, LE);
+                qb = ByteVector.fromMemorySegment(B, data, offB + 2 + j, LE);
+                for (int p = 0; p < PARTS; p++) {
+                    ia = (IntVector) qa.convertShape(VectorOperators.B2I, I, p);
+                    ib = (IntVector) qb.convertShape(VectorOperators.B2I, I, p);
+                    xv = FloatVector.fromArray(F, x, xo + j + p * L);
+                    sa = ((FloatVector) ia.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sa);
+                    sb = ((FloatVector) ib.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sb);
+                    xv = FloatVector.fromArray(F, x, xo + 16 + j + p * L);
+                    sa = ((FloatVector) ia.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sa);
+                    sb = ((FloatVector) ib.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sb);
+                }
+            }
+            // scales read here rather than through half(): see Q8_0Matrix.dotPair
+            FloatVector nextA = sa.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(HALF, offA))), a0);
+            FloatVector nextB = sb.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(HALF, offB))), b0);
+            a0 = a1;
+            a1 = nextA;
+            b0 = b1;
+            b1 = nextB;
+        }
+        y[yA] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        y[yB] = b0.add(b1).reduceLanes(VectorOperators.ADD);
     }
 
     @Override

@@ -48,6 +48,27 @@ public abstract class WeightMatrix {
     /** Dot product of row {@code row} with {@code x[xOffset .. xOffset + cols)}. */
     public abstract float dot(int row, float[] x, int xOffset);
 
+    /**
+     * {@code y[yA] = dot(rowA, x, 0)} and {@code y[yB] = dot(rowB, x, 0)}, bit for bit. Matvec gives each thread two
+     * rows far apart at a time, so that two weight streams are in flight: on the AMD Zen 5 VM that took a
+     * DRAM-bound Q8_0 matvec from about 22 to about 30 GB/s. Types whose kernel gains from reading both rows in
+     * one loop override this; the default makes two calls.
+     */
+    protected void dotPair(int rowA, int rowB, float[] x, float[] y, int yA, int yB) {
+        y[yA] = dot(rowA, x, 0);
+        y[yB] = dot(rowB, x, 0);
+    }
+
+    /**
+     * {@code y[yOffset + r] = dot(r, x, 0)} for the rows {@code [start, end)}: row r together with row r + half, so
+     * that a thread reads two streams (see {@link #dotPair}).
+     */
+    final void dotRows(int start, int end, float[] x, float[] y, int yOffset) {
+        int half = (end - start) / 2;
+        for (int r = start; r < start + half; r++) dotPair(r, r + half, x, y, yOffset + r, yOffset + r + half);
+        if (((end - start) & 1) != 0) y[yOffset + end - 1] = dot(end - 1, x, 0);
+    }
+
     /** Writes row {@code row} dequantized to F32 into {@code dst[dstOffset .. dstOffset + cols)}. */
     public abstract void dequantizeRow(int row, float[] dst, int dstOffset);
 
@@ -112,7 +133,8 @@ public abstract class WeightMatrix {
                 WeightMatrix w = ms[m];
                 float[] y = ys[m];
                 int stop = Math.min(end, first + w.rows);
-                for (; r < stop; r++) y[r - first] = w.dot(r - first, x, 0);
+                w.dotRows(r - first, stop - first, x, y, 0);
+                r = stop;
                 first += w.rows;
                 m++;
             }
@@ -137,10 +159,7 @@ public abstract class WeightMatrix {
 
         @Override
         public void run(int start, int end) {
-            WeightMatrix w = m;
-            float[] in = x, out = y;
-            int off = yOffset;
-            for (int r = start; r < end; r++) out[off + r] = w.dot(r, in, 0);
+            m.dotRows(start, end, x, y, yOffset);
         }
     }
 

@@ -50,10 +50,16 @@ class WeightMatrixKernelTest {
         byte[] bytes = RandomWeights.of(type, 4, cols, random);
         float[] x = RandomWeights.floats(cols, random);
         float[] ref = ReferenceDequantizer.dequantize(type, bytes, 0, cols);
+        int rowBytes = bytes.length / 4;
+        float[] ref3 = ReferenceDequantizer.dequantize(type, bytes, 3 * rowBytes, cols);
         WeightMatrix m = WeightMatrices.of(type, MemorySegment.ofArray(bytes), 4, cols);
-        float[] row = new float[cols];
+        float[] row = new float[cols], pair = new float[3];
         for (int i = 0; i < 20_000; i++) {
             KernelChecks.assertDot(m.dot(0, x, 0), ref, x, 0, type + " dot, call " + i);
+            // the two-row kernel matvec uses (rows far apart, so each in its own place of the output)
+            m.dotPair(3, 0, x, pair, 0, 2);
+            KernelChecks.assertDot(pair[0], ref3, x, 0, type + " dotPair first row, call " + i);
+            KernelChecks.assertDot(pair[2], ref, x, 0, type + " dotPair second row, call " + i);
             if (i % 16 == 0) {
                 m.dequantizeRow(0, row, 0);
                 for (int k = 0; k < cols; k++) assertEquals(ref[k], row[k], 0f, type + " dequantizeRow, call " + i);
