@@ -48,6 +48,44 @@ final class F16Matrix extends WeightMatrix {
         return s;
     }
 
+    /** {@link #dot} of two rows in one loop (two weight streams), each with the same operations in the same order. */
+    @Override
+    protected void dotPair(int rowA, int rowB, float[] x, float[] y, int yA, int yB) {
+        if (!data.isNative()) {
+            super.dotPair(rowA, rowB, x, y, yA, yB);
+            return;
+        }
+        long baseA = rowA * rowBytes, baseB = rowB * rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        int i = 0;
+        for (; i + L <= cols; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, i);
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, data, baseA + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
+            IntVector magnitude = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
+            FloatVector w = magnitude.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                    .blend(magnitude.or(0x7f800000), magnitude.compare(VectorOperators.GE, 0x7c00 << 13))
+                    .or(h.and(0x80000000)).reinterpretAsFloats();
+            FloatVector nextA = w.fma(xv, a0);
+            h = (IntVector) ShortVector.fromMemorySegment(S, data, baseB + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
+            magnitude = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
+            w = magnitude.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                    .blend(magnitude.or(0x7f800000), magnitude.compare(VectorOperators.GE, 0x7c00 << 13))
+                    .or(h.and(0x80000000)).reinterpretAsFloats();
+            FloatVector nextB = w.fma(xv, b0);
+            a0 = a1;
+            a1 = nextA;
+            b0 = b1;
+            b1 = nextB;
+        }
+        float sa = a0.add(a1).reduceLanes(VectorOperators.ADD), sb = b0.add(b1).reduceLanes(VectorOperators.ADD);
+        for (int k = i; k < cols; k++) {
+            sa += Float.float16ToFloat(data.get(HALF, baseA + 2L * k)) * x[k];
+            sb += Float.float16ToFloat(data.get(HALF, baseB + 2L * k)) * x[k];
+        }
+        y[yA] = sa;
+        y[yB] = sb;
+    }
+
     /** Heap segments: short vector loads from a byte[]-backed segment are not intrinsified; go through an array. */
     private float heapDot(long base, float[] x, int xOffset) {
         short[] buf = QuantScratch.get().shorts;
