@@ -15,7 +15,9 @@ import java.nio.ByteOrder;
  * <p>Kernel rules learned the hard way (each cost 2-50× when broken): no helper methods that take
  * or return vectors (C2 may decline to inline a helper that it already compiled on its own, and
  * then every vector is boxed); constant trip counts for inner loops over blocks; kernels small
- * enough to stay under C2's inlining node budget.
+ * enough to stay under C2's inlining node budget. Past that budget C2 still inlines the Vector API's and FFM's
+ * {@code @ForceInline} methods but no others: a small helper such as {@code WeightMatrix.half} stays a real call
+ * (with its bounds and liveness checks) in every block, so big kernels read their scales inline.
  */
 public final class Simd {
     private Simd() {}
