@@ -80,9 +80,70 @@ final class Q4_0Matrix extends WeightMatrix {
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
-    /** {@link #dot} of two rows in one loop, each with the same operations in the same order. */
+    /** 16 int lanes: a block is one 16-byte load, and {@link #dotPair} has a straight-line kernel for that. */
+    private static final boolean SIXTEEN_LANES = NIBBLE_TABLE && PARTS == 1 && BL == 16 && L == 16;
+
+    /**
+     * {@link #dot} of two rows in one loop, each with the same operations in the same order (even blocks into the
+     * first accumulator, odd blocks into the second, as in {@code dot}).
+     */
     @Override
     protected void dotPair(int rowA, int rowB, float[] x, float[] y, int yA, int yB) {
+        if (SIXTEEN_LANES) dotPairSixteenLanes(rowA, rowB, x, y, yA, yB);
+        else dotPairByBlock(rowA, rowB, x, y, yA, yB);
+    }
+
+    /** Two blocks per iteration, no inner loops (see {@code Q8_0Matrix.dotPairSixteenLanes}): decode 4-10 % faster. */
+    private void dotPairSixteenLanes(int rowA, int rowB, float[] x, float[] y, int yA, int yB) {
+        int blocks = cols / BLOCK;
+        long baseA = rowA * rowBytes, baseB = rowB * rowBytes;
+        IntVector nibbles = IntVector.fromArray(I, NIBBLE_VALUES, 0);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            long offA = baseA + (long) b * BLOCK_BYTES, offB = baseB + (long) b * BLOCK_BYTES;
+            int xo = b * BLOCK;
+            FloatVector x0 = FloatVector.fromArray(F, x, xo), x1 = FloatVector.fromArray(F, x, xo + 16);
+            IntVector ia = (IntVector) ByteVector.fromMemorySegment(B, data, offA + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector ib = (IntVector) ByteVector.fromMemorySegment(B, data, offB + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            FloatVector sa = ia.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats()
+                    .fma(x1, ia.and(0x0F).selectFrom(nibbles).reinterpretAsFloats().mul(x0));
+            FloatVector sb = ib.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats()
+                    .fma(x1, ib.and(0x0F).selectFrom(nibbles).reinterpretAsFloats().mul(x0));
+            a0 = sa.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(HALF, offA))), a0);
+            b0 = sb.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(HALF, offB))), b0);
+            offA += BLOCK_BYTES;
+            offB += BLOCK_BYTES;
+            x0 = FloatVector.fromArray(F, x, xo + 32);
+            x1 = FloatVector.fromArray(F, x, xo + 48);
+            ia = (IntVector) ByteVector.fromMemorySegment(B, data, offA + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            ib = (IntVector) ByteVector.fromMemorySegment(B, data, offB + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            sa = ia.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats()
+                    .fma(x1, ia.and(0x0F).selectFrom(nibbles).reinterpretAsFloats().mul(x0));
+            sb = ib.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats()
+                    .fma(x1, ib.and(0x0F).selectFrom(nibbles).reinterpretAsFloats().mul(x0));
+            a1 = sa.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(HALF, offA))), a1);
+            b1 = sb.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(HALF, offB))), b1);
+        }
+        if (b < blocks) { // an odd block count: the last block is even
+            long offA = baseA + (long) b * BLOCK_BYTES, offB = baseB + (long) b * BLOCK_BYTES;
+            int xo = b * BLOCK;
+            FloatVector x0 = FloatVector.fromArray(F, x, xo), x1 = FloatVector.fromArray(F, x, xo + 16);
+            IntVector ia = (IntVector) ByteVector.fromMemorySegment(B, data, offA + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector ib = (IntVector) ByteVector.fromMemorySegment(B, data, offB + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            FloatVector sa = ia.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats()
+                    .fma(x1, ia.and(0x0F).selectFrom(nibbles).reinterpretAsFloats().mul(x0));
+            FloatVector sb = ib.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats()
+                    .fma(x1, ib.and(0x0F).selectFrom(nibbles).reinterpretAsFloats().mul(x0));
+            a0 = sa.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(HALF, offA))), a0);
+            b0 = sb.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(HALF, offB))), b0);
+        }
+        y[yA] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        y[yB] = b0.add(b1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@link #dotPair} for any vector width, one block per iteration. */
+    private void dotPairByBlock(int rowA, int rowB, float[] x, float[] y, int yA, int yB) {
         int blocks = cols / BLOCK;
         long baseA = rowA * rowBytes, baseB = rowB * rowBytes;
         IntVector nibbles = IntVector.fromArray(I, NIBBLE_VALUES, 0);
