@@ -25,13 +25,14 @@ final class Q4_0Matrix extends WeightMatrix {
     private static final int BLOCK_BYTES = 18;
 
     /**
-     * With 16 int lanes a nibble becomes its float value q - 8 by one table lookup (a lane permute) instead of a
-     * subtraction and a conversion: the Q4_0 kernels are compute-bound, and this made them 10-15 % faster. Narrower
-     * vectors have too few lanes for the 16 entries and compute the value.
+     * 16 lanes (512-bit vectors): a block is one 16-byte load, a nibble becomes its float value q - 8 by one table
+     * lookup (a lane permute) instead of a subtraction and a conversion (the Q4_0 kernels are compute-bound; this
+     * made them 10-15 % faster), and {@link #dotPair} has a straight-line kernel. Narrower vectors have too few lanes
+     * for the 16 entries and compute the value.
      */
-    private static final boolean NIBBLE_TABLE = I.length() >= 16;
+    private static final boolean SIXTEEN_LANES = L == 16;
     /** The float bits of q - 8 for q = 0..15. */
-    private static final int[] NIBBLE_VALUES = new int[Math.max(16, I.length())];
+    private static final int[] NIBBLE_VALUES = new int[16];
 
     static {
         for (int q = 0; q < 16; q++) NIBBLE_VALUES[q] = Float.floatToRawIntBits(q - 8);
@@ -51,25 +52,24 @@ final class Q4_0Matrix extends WeightMatrix {
             long off = base + (long) b * BLOCK_BYTES;
             int xo = xOffset + b * BLOCK;
             // nibbles split in int lanes (zero-extended, so the high nibble needs no mask): fewer wide ops than unpacking
-            // bytes then widening twice; the block's first
-            // product is a multiply, not an FMA into zero
+            // bytes then widening twice; the block's first product is a multiply, not an FMA into zero
             ByteVector q = ByteVector.fromMemorySegment(B, data, off + 2, LE);
             IntVector qi = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            FloatVector s = (NIBBLE_TABLE ? qi.and(0x0F).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) qi.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, x, xo));
-            s = (NIBBLE_TABLE ? qi.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) qi.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0))
+            FloatVector s = (SIXTEEN_LANES ? qi.and(0x0F).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) qi.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, x, xo));
+            s = (SIXTEEN_LANES ? qi.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) qi.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0))
                     .fma(FloatVector.fromArray(F, x, xo + 16), s);
             if (PARTS == 2) {
                 qi = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 1);
-                s = (NIBBLE_TABLE ? qi.and(0x0F).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) qi.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xo + L), s);
-                s = (NIBBLE_TABLE ? qi.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) qi.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0))
+                s = ((FloatVector) qi.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xo + L), s);
+                s = ((FloatVector) qi.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0))
                         .fma(FloatVector.fromArray(F, x, xo + 16 + L), s);
             }
             for (int j = BL; j < BLOCK / 2; j += BL) {
                 q = ByteVector.fromMemorySegment(B, data, off + 2 + j, LE);
                 for (int p = 0; p < PARTS; p++) {
                     qi = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
-                    s = (NIBBLE_TABLE ? qi.and(0x0F).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) qi.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xo + j + p * L), s);
-                    s = (NIBBLE_TABLE ? qi.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) qi.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0))
+                    s = ((FloatVector) qi.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xo + j + p * L), s);
+                    s = ((FloatVector) qi.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0))
                             .fma(FloatVector.fromArray(F, x, xo + 16 + j + p * L), s);
                 }
             }
@@ -79,9 +79,6 @@ final class Q4_0Matrix extends WeightMatrix {
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
-
-    /** 16 int lanes: a block is one 16-byte load, and {@link #dotPair} has a straight-line kernel for that. */
-    private static final boolean SIXTEEN_LANES = NIBBLE_TABLE && PARTS == 1 && BL == 16 && L == 16;
 
     /**
      * {@link #dot} of two rows in one loop, each with the same operations in the same order (even blocks into the
@@ -146,7 +143,6 @@ final class Q4_0Matrix extends WeightMatrix {
     private void dotPairByBlock(int rowA, int rowB, float[] x, float[] y, int yA, int yB) {
         int blocks = cols / BLOCK;
         long baseA = rowA * rowBytes, baseB = rowB * rowBytes;
-        IntVector nibbles = IntVector.fromArray(I, NIBBLE_VALUES, 0);
         FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
         for (int b = 0; b < blocks; b++) {
             long offA = baseA + (long) b * BLOCK_BYTES, offB = baseB + (long) b * BLOCK_BYTES;
@@ -154,20 +150,20 @@ final class Q4_0Matrix extends WeightMatrix {
             ByteVector qa = ByteVector.fromMemorySegment(B, data, offA + 2, LE), qb = ByteVector.fromMemorySegment(B, data, offB + 2, LE);
             IntVector ia = (IntVector) qa.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0), ib = (IntVector) qb.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
             FloatVector xv = FloatVector.fromArray(F, x, xo);
-            FloatVector sa = (NIBBLE_TABLE ? ia.and(0x0F).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) ia.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(xv);
-            FloatVector sb = (NIBBLE_TABLE ? ib.and(0x0F).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) ib.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(xv);
+            FloatVector sa = ((FloatVector) ia.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(xv);
+            FloatVector sb = ((FloatVector) ib.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(xv);
             xv = FloatVector.fromArray(F, x, xo + 16);
-            sa = (NIBBLE_TABLE ? ia.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) ia.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sa);
-            sb = (NIBBLE_TABLE ? ib.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) ib.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sb);
+            sa = ((FloatVector) ia.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sa);
+            sb = ((FloatVector) ib.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sb);
             if (PARTS == 2) {
                 ia = (IntVector) qa.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 1);
                 ib = (IntVector) qb.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 1);
                 xv = FloatVector.fromArray(F, x, xo + L);
-                sa = (NIBBLE_TABLE ? ia.and(0x0F).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) ia.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sa);
-                sb = (NIBBLE_TABLE ? ib.and(0x0F).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) ib.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sb);
+                sa = ((FloatVector) ia.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sa);
+                sb = ((FloatVector) ib.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sb);
                 xv = FloatVector.fromArray(F, x, xo + 16 + L);
-                sa = (NIBBLE_TABLE ? ia.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) ia.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sa);
-                sb = (NIBBLE_TABLE ? ib.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) ib.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sb);
+                sa = ((FloatVector) ia.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sa);
+                sb = ((FloatVector) ib.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sb);
             }
             for (int j = BL; j < BLOCK / 2; j += BL) {
                 qa = ByteVector.fromMemorySegment(B, data, offA + 2 + j, LE);
@@ -176,11 +172,11 @@ final class Q4_0Matrix extends WeightMatrix {
                     ia = (IntVector) qa.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
                     ib = (IntVector) qb.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
                     xv = FloatVector.fromArray(F, x, xo + j + p * L);
-                    sa = (NIBBLE_TABLE ? ia.and(0x0F).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) ia.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sa);
-                    sb = (NIBBLE_TABLE ? ib.and(0x0F).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) ib.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sb);
+                    sa = ((FloatVector) ia.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sa);
+                    sb = ((FloatVector) ib.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sb);
                     xv = FloatVector.fromArray(F, x, xo + 16 + j + p * L);
-                    sa = (NIBBLE_TABLE ? ia.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) ia.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sa);
-                    sb = (NIBBLE_TABLE ? ib.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) ib.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sb);
+                    sa = ((FloatVector) ia.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sa);
+                    sb = ((FloatVector) ib.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(xv, sb);
                 }
             }
             // scales read here rather than through half(): see Q8_0Matrix.dotPair
@@ -208,8 +204,8 @@ final class Q4_0Matrix extends WeightMatrix {
                 ByteVector q = ByteVector.fromMemorySegment(B, data, off + 2 + j, LE);
                 for (int p = 0; p < PARTS; p++) {
                     IntVector qi = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
-                    (NIBBLE_TABLE ? qi.and(0x0F).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) qi.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o + j + p * L);
-                    (NIBBLE_TABLE ? qi.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) qi.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0))
+                    (SIXTEEN_LANES ? qi.and(0x0F).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) qi.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o + j + p * L);
+                    (SIXTEEN_LANES ? qi.lanewise(VectorOperators.LSHR, 4).selectFrom(nibbles).reinterpretAsFloats() : (FloatVector) qi.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0))
                             .mul(d).intoArray(dst, o + 16 + j + p * L);
                 }
             }

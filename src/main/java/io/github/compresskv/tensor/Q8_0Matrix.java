@@ -49,8 +49,8 @@ final class Q8_0Matrix extends WeightMatrix {
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
-    /** 16 float lanes: a block is two 16-byte loads, and {@link #dotPair} has a straight-line kernel for that. */
-    private static final boolean SIXTEEN_LANES = PARTS == 1 && BL == 16 && L == 16;
+    /** 16 float lanes (512-bit vectors): a block is two 16-byte loads, and {@link #dotPair} has a straight-line kernel. */
+    private static final boolean SIXTEEN_LANES = L == 16;
 
     /**
      * {@link #dot} of two rows in one loop, each with the same operations in the same order (even blocks into the
@@ -108,7 +108,7 @@ final class Q8_0Matrix extends WeightMatrix {
         y[yB] = b0.add(b1).reduceLanes(VectorOperators.ADD);
     }
 
-    /** {@link #dotPair} for any vector width, one block per iteration. */
+    /** {@link #dotPair} for narrower vectors, one block per iteration. */
     private void dotPairByBlock(int rowA, int rowB, float[] x, float[] y, int yA, int yB) {
         int blocks = cols / BLOCK;
         long baseA = rowA * rowBytes, baseB = rowB * rowBytes;
