@@ -34,9 +34,8 @@ public final class MatmulKernels {
     }
 
     /** As {@link #pack(float[], int, int, float[])} with the tile at rows[rowsOff] and the panel at panel[panelOff]. */
-    public static void pack(float[] src, int rowsOff, int nr, int cols, float[] dst, int panelOff) {
+    public static void pack(float[] rows, int rowsOff, int nr, int cols, float[] panel, int panelOff) {
         if (nr < 1 || nr > PANEL) throw new IllegalArgumentException("a panel holds 1 to " + PANEL + " rows, got " + nr);
-        float[] rows = src, panel = dst;
         // L rows at a time: one gather collects column k of L rows, one store puts it into the panel (the scalar
         // transpose this replaces cost about a quarter of a 264-token matmul)
         int[] index = GATHER_INDEX.get();
@@ -46,7 +45,7 @@ public final class MatmulKernels {
             int from = rowsOff + j0 * cols, to = panelOff + j0;
             for (int k = 0; k < cols; k++) FloatVector.fromArray(F, rows, from + k, index, 0).intoArray(panel, to + k * PANEL);
         }
-        for (int k = 0; k < cols; k++) {
+        for (int k = 0; j0 < PANEL && k < cols; k++) { // rows past the last whole L, and the zero padding
             int p = panelOff + k * PANEL;
             for (int j = j0; j < nr; j++) panel[p + j] = rows[rowsOff + j * cols + k];
             for (int j = nr; j < PANEL; j++) panel[p + j] = 0f;
