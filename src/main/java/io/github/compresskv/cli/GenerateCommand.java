@@ -65,6 +65,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        compression.selectionUnit(); // bad unit flags are usage errors, found before the model is loaded
         String text = promptText();
         var samplerConfig = sampling.samplerConfig();
         PrintStream err = System.err;
@@ -83,7 +84,7 @@ final class GenerateCommand implements Callable<Integer> {
             if (questionAgnostic && questions.isEmpty()) throw new IllegalArgumentException("--question-agnostic needs at least one --question");
             if (!questionAgnostic && !questions.isEmpty()) throw new IllegalArgumentException("--question needs --question-agnostic");
             Session session = new Session(lm.model(), modelOptions.kvType);
-            DecodeTimeCompressor decodeCompressor = compression.decodeCompressor(lm.model().config(), modelOptions.model);
+            DecodeTimeCompressor decodeCompressor = compression.decodeCompressor(lm.model().config(), modelOptions.model, lm.tokenizer());
             if (decodeCompressor != null) session.decodeObserver(decodeCompressor);
             StdoutText stdout = new StdoutText(System.out);
             String note = samplerConfig.isGreedy() ? "greedy" : "seed " + samplerConfig.seed();
@@ -91,7 +92,7 @@ final class GenerateCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             double prefillMs;
             if (compression.compresses()) {
-                KvCompressor compressor = compression.compressor(lm.model().config(), modelOptions.model);
+                KvCompressor compressor = compression.compressor(lm.model().config(), modelOptions.model, lm.tokenizer(), tokens);
                 session.prefill(tokens, compressor);
                 long t1 = System.nanoTime();
                 prefillMs = (t1 - t0) / 1e6;

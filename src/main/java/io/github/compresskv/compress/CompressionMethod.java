@@ -5,8 +5,12 @@ import java.util.function.BiFunction;
 /**
  * A named preset: how to build its {@link CompressionPolicy} from the options and the budget (profiles are read
  * then, so a missing profile fails before any prefill work).
+ *
+ * @param scoresContent whether its scores rate what the rows hold (attention, norms), so that units other than
+ *                      tokens mean something; false for no eviction, positions and random scores
  */
-public record CompressionMethod(String name, String summary, BiFunction<CompressionOptions, Budget, CompressionPolicy> factory) {
+public record CompressionMethod(String name, String summary, BiFunction<CompressionOptions, Budget, CompressionPolicy> factory,
+                                boolean scoresContent) {
 
     public CompressionPolicy policy(CompressionOptions options, Budget budget) { return factory.apply(options, budget); }
 }
