@@ -4,6 +4,8 @@ import io.github.compresskv.compress.Budget;
 import io.github.compresskv.compress.CompressionMethods;
 import io.github.compresskv.compress.CompressionReport;
 import io.github.compresskv.compress.KvCompressor;
+import io.github.compresskv.compress.SelectionUnit;
+import io.github.compresskv.compress.SentenceEnds;
 import io.github.compresskv.generate.GenerationResult;
 import io.github.compresskv.generate.SamplerConfig;
 import io.github.compresskv.generate.Session;
@@ -18,7 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs a suite over methods × budgets: per item ONE prefill (every compressor records its scores from it through a
+ * Runs a suite over methods × units × budgets: per item ONE prefill (every compressor records its scores from it through a
  * {@link SharedPrefillObserver}), then per (method, budget) a fork of the session, the compressor's eviction on the
  * fork (none for {@code full}), a greedy generation and the suite's score, appended to the run folder at once.
  * Work already in the folder is skipped; an item whose combinations are all done is not even prefilled.
@@ -44,7 +46,7 @@ public final class EvalRunner {
         this.settings = settings;
         // a method that cannot be built (e.g. compresskv without profiles) fails now, not after the first prefill
         for (EvalSettings.Combo c : settings.combos()) {
-            if (c.compresses()) KvCompressor.create(CompressionMethods.byName(c.method()), Budget.tokens(c.budget()), model.config(), settings.options());
+            if (c.compresses()) compressor(c, null);
         }
     }
 
@@ -69,7 +71,7 @@ public final class EvalRunner {
         for (EvalItem item : items) {
             List<EvalSettings.Combo> todo = new ArrayList<>();
             for (EvalSettings.Combo c : combos) {
-                if (folder.isDone(item.id(), c.method(), c.budget())) {
+                if (folder.isDone(item.id(), c.variant(), c.budget())) {
                     done++;
                     if (progress != null) progress.done(done, total, item, c, null, true);
                 } else {
@@ -80,7 +82,7 @@ public final class EvalRunner {
             for (Prediction p : runItem(item, todo)) {
                 folder.append(p);
                 done++;
-                if (progress != null) progress.done(done, total, item, new EvalSettings.Combo(p.method(), p.budget()), p, false);
+                if (progress != null) progress.done(done, total, item, new EvalSettings.Combo(p.method(), SelectionUnit.fromLabel(p.unit()), p.budget()), p, false);
             }
         }
     }
@@ -94,10 +96,8 @@ public final class EvalRunner {
                     + " generated tokens exceed the model's context of " + context);
         }
         List<KvCompressor> compressors = new ArrayList<>();
-        for (EvalSettings.Combo c : combos) {
-            compressors.add(c.compresses() ? KvCompressor.create(CompressionMethods.byName(c.method()), Budget.tokens(c.budget()),
-                    model.config(), settings.options()) : null);
-        }
+        SentenceEnds ends = combos.stream().anyMatch(c -> c.unit().kind() == SelectionUnit.Kind.SENTENCE) ? SentenceEnds.of(tokenizer, prompt) : null;
+        for (EvalSettings.Combo c : combos) compressors.add(c.compresses() ? compressor(c, ends) : null);
         List<KvCompressor> observing = compressors.stream().filter(java.util.Objects::nonNull).toList();
         Session session = new Session(model, settings.storage());
         long t0 = System.nanoTime();
@@ -117,10 +117,17 @@ public final class EvalRunner {
             }
             GenerationResult g = fork.generate(SamplerConfig.greedy(), stop, TokenDecoder.of(tokenizer), s -> { });
             String text = g.text();
-            out.add(new Prediction(item.id(), item.task(), c.method(), c.budget(), text, suite.score(item, text), kvFraction,
+            out.add(new Prediction(item.id(), item.task(), c.method(), c.unit().label(), c.budget(), text, suite.score(item, text), kvFraction,
                     prompt.length, g.generatedTokens(), prefillMs, g.decodeMs(), item.attributes()));
         }
         return out;
+    }
+
+    /** The compressor of one combination, reading sentences from {@code ends} (the prompt's) when its unit needs them. */
+    private KvCompressor compressor(EvalSettings.Combo c, SentenceEnds ends) {
+        KvCompressor k = KvCompressor.create(CompressionMethods.byName(c.method()), Budget.tokens(c.budget()), model.config(),
+                settings.options().withUnit(c.unit()));
+        return ends == null ? k : k.sentences(ends);
     }
 
     /** The suite's stop strings, and a newline for items marked {@code stop_on_newline=true} (LongBench's samsum). */
