@@ -164,19 +164,32 @@ public final class KvCompressor implements PrefillObserver {
         if (s == null || promptLength <= layerBudget) return;
         long t0 = System.nanoTime();
         int[][] current = kept[l];
-        LayerScores candidates = s;
+        int[][] sel = null;
         if (current != null) {
             int most = 0;
             for (int[] k : current) most = Math.max(most, k.length);
             if (most <= layerBudget) { selectingNanos += System.nanoTime() - t0; return; }
-            candidates = masked(s, current);
+            // whole units are not nested across budgets the way single tokens are: select from the full scores as a
+            // one-shot compression would, and mask the evicted rows only when that would need a row already gone
+            if (!units[l].isToken()) {
+                sel = policy.selector().select(s, units[l], layerBudget, promptLength, window, kvHeads);
+                if (!subset(sel, current)) sel = null;
+            }
+            if (sel == null) sel = policy.selector().select(masked(s, current), units[l], layerBudget, promptLength, window, kvHeads);
+        } else {
+            sel = policy.selector().select(s, units[l], layerBudget, promptLength, window, kvHeads);
         }
-        int[][] sel = policy.selector().select(candidates, units[l], layerBudget, promptLength, window, kvHeads);
         if (sel != null) {
             for (int g = 0; g < kvHeads; g++) cache.retain(l, g, rows(bases[l][g], sel[g], current == null ? null : current[g]));
             kept[l] = sel;
         }
         selectingNanos += System.nanoTime() - t0;
+    }
+
+    private static boolean subset(int[][] sel, int[][] current) {
+        if (sel == null) return false;
+        for (int g = 0; g < sel.length; g++) for (int j : sel[g]) if (Arrays.binarySearch(current[g], j) < 0) return false;
+        return true;
     }
 
     /** Scores with the already evicted candidates at −∞ (so a re-eviction only picks rows still present). */

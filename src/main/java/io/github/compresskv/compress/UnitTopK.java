@@ -8,8 +8,10 @@ import java.util.List;
 /**
  * Top-k over units instead of tokens: units are ranked by their aggregated score (higher first; ties to the lower
  * head, then the earlier unit) and taken whole while they fit; the first unit that does not fit is cut to the rows
- * left, keeping its best contiguous run (the largest score sum; ties to the earliest), and selection stops there. So
- * exactly k rows are kept and at most one unit is broken. A score of −∞ marks a row that is no longer there (an
+ * left, keeping its best-scored rows (ties to the earlier row), and selection stops there. So exactly k rows are kept
+ * and at most one unit is broken. Keeping the cut unit's best rows (not, say, its best contiguous run) makes the
+ * selections of two budgets nested, so re-evicting a layer to a smaller budget (CAKE's cascade) keeps what a one-shot
+ * selection at that budget keeps. A score of −∞ marks a row that is no longer there (an
  * earlier eviction): it belongs to no unit and is never kept; NaN counts as present with no weight.
  */
 final class UnitTopK {
@@ -43,8 +45,9 @@ final class UnitTopK {
                 for (int j : m) taken[u.head()][j] = true;
                 left -= m.length;
             } else {
-                int len = (int) left, from = bestRun(scores[u.head()], m, len);
-                for (int i = from; i < from + len; i++) taken[u.head()][m[i]] = true;
+                float[] sub = new float[m.length];
+                for (int i = 0; i < m.length; i++) sub[i] = scores[u.head()][m[i]];
+                for (int i : TopK.best(sub, (int) left)) taken[u.head()][m[i]] = true;
                 left = 0;
             }
         }
@@ -69,21 +72,6 @@ final class UnitTopK {
             start = end;
         }
     }
-
-    /** Start (in {@code members}) of the run of {@code len} members with the largest score sum; the earliest on ties. */
-    private static int bestRun(float[] s, int[] members, int len) {
-        double window = 0;
-        for (int i = 0; i < len; i++) window += weight(s[members[i]]);
-        double best = window;
-        int from = 0;
-        for (int i = len; i < members.length; i++) {
-            window += weight(s[members[i]]) - weight(s[members[i - len]]);
-            if (window > best) { best = window; from = i - len + 1; }
-        }
-        return from;
-    }
-
-    private static double weight(float x) { return Float.isNaN(x) ? 0 : x; }
 
     private static int[] indices(boolean[] taken) {
         int c = 0;

@@ -72,16 +72,28 @@ class UnitSelectionTest {
     }
 
     @Test
-    void theLastUnitIsCutToItsBestContiguousRun() {
-        float[] s = {0, 0, 0, 1, 9, 9, 1, 0, 5, 5};
-        int[] ids = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1}; // unit 0 (sum 20) ranks first but 8 rows do not fit in 3
-        assertArrayEquals(new int[]{3, 4, 5}, UnitTopK.best(s, ids, 3, SelectionUnit.Aggregation.SUM));
-        // mean: unit 1 (5.0) beats unit 0 (2.5): taken whole, then 1 row of unit 0's best run
+    void theLastUnitIsCutToItsBestRows() {
+        float[] s = {0, 2, 0, 1, 9, 9, 1, 0, 5, 5};
+        int[] ids = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1}; // unit 0 (sum 22) ranks first but 8 rows do not fit in 3
+        assertArrayEquals(new int[]{1, 4, 5}, UnitTopK.best(s, ids, 3, SelectionUnit.Aggregation.SUM));
+        // mean: unit 1 (5.0) beats unit 0 (2.75): taken whole, then unit 0's best row
         assertArrayEquals(new int[]{4, 8, 9}, UnitTopK.best(s, ids, 3, SelectionUnit.Aggregation.MEAN));
-        // rows evicted earlier (−∞) belong to no unit: unit 0 is rows 0-3 and 5-7 now, its best run of 2 is (3, 5)
+        // rows evicted earlier (−∞) belong to no unit
         float[] masked = s.clone();
         masked[4] = Float.NEGATIVE_INFINITY;
-        assertArrayEquals(new int[]{3, 5}, UnitTopK.best(masked, ids, 2, SelectionUnit.Aggregation.SUM));
+        assertArrayEquals(new int[]{1, 5}, UnitTopK.best(masked, ids, 2, SelectionUnit.Aggregation.SUM));
+    }
+
+    @Property(tries = 200)
+    void selectionsOfTwoBudgetsAreNested(@ForAll("cases") Case c) {
+        int prompt = c.n() + W, heads = c.scores().length;
+        if (prompt <= c.budget() || c.budget() <= W) return;
+        CandidateUnits u = CandidateUnits.of(c.ids(), c.aggregation());
+        for (int sel = 0; sel < 2; sel++) {
+            int[][] big = selector(sel).select(LayerScores.perHead(c.scores()), u, c.budget(), prompt, W, heads);
+            int[][] small = selector(sel).select(LayerScores.perHead(c.scores()), u, W + (c.budget() - W) / 2, prompt, W, heads);
+            for (int g = 0; g < heads; g++) for (int j : small[g]) assertTrue(Arrays.binarySearch(big[g], j) >= 0, "nested at head " + g);
+        }
     }
 
     @Test
