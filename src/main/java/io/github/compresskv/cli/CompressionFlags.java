@@ -133,7 +133,13 @@ final class CompressionFlags {
             case "mean" -> SelectionUnit.Aggregation.MEAN;
             default -> throw new CompressionException("unknown --unit-score '" + score + "'; valid: sum, mean");
         };
-        return SelectionUnit.parse(name, chunkSize, sentenceCap).withAggregation(a);
+        String n = name == null ? "" : name.strip().toLowerCase(java.util.Locale.ROOT);
+        if (n.equals("token") || n.equals("chunk") || n.equals("sentence")) return SelectionUnit.parse(n, chunkSize, sentenceCap).withAggregation(a);
+        try {
+            return SelectionUnit.fromLabel(n); // a label as run folders show it: chunk16, sentence, sentence24-mean
+        } catch (CompressionException e) {
+            throw new CompressionException("unknown --unit '" + name + "'; valid: token, chunk, sentence, or a label such as chunk16, sentence24, sentence-mean");
+        }
     }
 
     /** The decode-time compressor, or null when --decode-budget is not given. */
