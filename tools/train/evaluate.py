@@ -3,10 +3,14 @@
 
 Suites
   quick  NIAH at 1K/4K/8K x 5 depths, multi-key (3 distractors) at 4K: a few seconds, used during training
+  quick also reports Walden perplexity on 8 windows and, for version 3 runs, multi-hop at 4K (3 samples).
   full   NIAH at 1K/2K/4K/8K/16K x 10 depths (the paper's 0, 11, ..., 100 %) x --per-cell needles;
          the paper's own needle (San Francisco / Dolores Park) at 1K..8K x 10 depths; multi-key with 3 distractors
          at 4K; multi-value and variable tracking at 4K; the held-out phrasing family at 4K; the "4 sink + last 64
-         tokens" attention mask at 4K; perplexity and bits per byte on Walden
+         tokens" attention mask at 4K; perplexity and bits per byte on Walden; version 3's tasks at 4K (multi-hop with
+         distractor chains, paraphrased questions, reverse look-up, counting); the spread (--spread-per-cell > 0):
+         NIAH exact rate at 4K when only one layer (each in turn), or every layer, keeps a SnapKV cache of B = 64
+         tokens (attention.py, as the Java engine's token-level snapkv), prefill full
 
 NIAH construction (the paper's, method notes 3.2 / 7.2): Walden tokens from a seeded offset, trimmed to the context
 length; a 200-token buffer (target = length - 200; the haystack is cut to target - |needle| when needed); insertion
@@ -230,6 +234,36 @@ class Evaluator:
         return self.composed(n, length, lambda rng, used: [tasks.vartrack_group(rng, 4, used), tasks.vartrack_group(rng, 4, used)],
                              "vartrack", set_match=True)
 
+    def v3_task(self, n: int, length: int, kind: str) -> dict:
+        """Version 3's tasks on Walden with held-out entities: the tested group first (it is the one asked), then
+        distractors as in training (tasks.TaskFactory.draw_v3_groups)."""
+        def make(rng, used):
+            groups = self.factory.draw_v3_groups(rng, length, kind, int(rng.integers(2, 9)), None, used)
+            return groups
+        return self.composed(n, length, make, kind)
+
+    def spread(self, per_cell: int, length: int = 4096, budget: int = 64) -> dict:
+        """NIAH exact rate with SnapKV (B = budget) in no layer, every layer, and each single layer."""
+        import attention
+        attention.register()
+        n_layers = self.model.config.num_hidden_layers
+        attention.SELECT["budget"] = budget
+        conds = [("none", set()), ("all", set(range(n_layers)))] + [(f"L{i}", {i}) for i in range(n_layers)]
+        res = {}
+        with attention_mode(self.model, "ckv_select"):
+            for name, layers in conds:
+                attention.SELECT["layers"] = layers
+                r = self.niah([length], PAPER_DEPTHS, per_cell, tag="niah")
+                res[name] = r["accuracy"]
+                print(f"[evaluate] spread {name}: {r['accuracy']:.3f}", flush=True)
+        attention.SELECT["layers"] = set()
+        lost_all = res["none"] - res["all"]
+        per_layer = {f"L{i}": res["none"] - res[f"L{i}"] for i in range(n_layers)}
+        worst = max(per_layer.values())
+        return {"task": "spread", "length": length, "budget": budget, "per_cell": per_cell, "exact": res,
+                "lost_all_layers": lost_all, "lost_per_layer": per_layer, "worst_layer": max(per_layer, key=per_layer.get),
+                "worst_share_of_all": worst / lost_all if lost_all > 0 else None, "accuracy": res["all"]}
+
     def heldout_phrasing(self, n: int, length: int) -> dict:
         return self.composed(n, length, lambda rng, used: [tasks.single_fact(rng, self.pools, tasks.HELDOUT_FAMILY, "heldout", used)],
                              "heldout_phrasing")
@@ -252,17 +286,22 @@ class Evaluator:
                 "bits_per_byte": nll / math.log(2) / nbytes}
 
     # -- suites -------------------------------------------------------------------------------------------------------
-    def quick(self, max_len: int = 8192) -> dict:
+    def quick(self, max_len: int = 8192, v3: bool = False) -> dict:
         t = time.time()
-        lengths = [L for L in (1024, 4096, 8192) if L <= max_len]
+        lengths = [L for L in (1024, 4096, 8192, 16384) if L <= max_len]
         r = {"niah": self.niah(lengths, [0, 25, 50, 75, 100], 1),
              "multikey_4k": self.niah([min(4096, max_len)], [10, 50, 90], 1, n_distractors=3, tag="multikey")}
         out = {"niah_by_length": r["niah"]["by_length"], "niah": r["niah"]["accuracy"],
-               "multikey_4k": r["multikey_4k"]["accuracy"], "seconds": round(time.time() - t, 1),
-               "example": r["niah"]["samples"][-1]}
+               "multikey_4k": r["multikey_4k"]["accuracy"]}
+        if v3:
+            out["multihop_4k"] = self.v3_task(4, min(4096, max_len), "multihop")["accuracy"]
+            out["paraphrase_4k"] = self.v3_task(4, min(4096, max_len), "paraphrase")["accuracy"]
+            out["walden_ppl8"] = round(self.perplexity(max_windows=8)["perplexity"], 1)
+        out.update(seconds=round(time.time() - t, 1), example=r["niah"]["samples"][-1])
         return out
 
-    def full(self, per_cell: int, lengths=(1024, 2048, 4096, 8192, 16384), n_tasks: int = 50) -> dict:
+    def full(self, per_cell: int, lengths=(1024, 2048, 4096, 8192, 16384), n_tasks: int = 50, spread_per_cell: int = 0,
+             v3: bool = False) -> dict:
         res = {}
         timings = {}
 
@@ -279,6 +318,11 @@ class Evaluator:
         run("multivalue_4k", lambda: self.multivalue(n_tasks, 4096))
         run("vartrack_4k", lambda: self.vartrack(n_tasks, 4096))
         run("heldout_phrasing_4k", lambda: self.heldout_phrasing(n_tasks, 4096))
+        if v3:
+            for kind in tasks.V3_KINDS:
+                run(f"{kind}_4k", lambda kind=kind: self.v3_task(n_tasks, 4096, kind))
+        if spread_per_cell > 0:
+            run("spread_4k", lambda: self.spread(spread_per_cell))
         name = register_sink_window()
         with attention_mode(self.model, name):
             run("sink4_last64_4k", lambda: self.niah([4096], PAPER_DEPTHS, per_cell, tag="niah"))
@@ -306,11 +350,15 @@ def main(argv=None) -> None:
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp/ckv-train-data"))
     ap.add_argument("--corpus", type=Path, help="build the data dir from this corpus if needed")
     ap.add_argument("--words", type=Path, help="word lists folder (with --corpus)")
-    ap.add_argument("--suite", choices=["quick", "full"], default="full")
+    ap.add_argument("--suite", choices=["quick", "full", "spread"], default="full",
+                    help="spread: only the per-layer SnapKV spread at 4K (--spread-per-cell needles per depth)")
     ap.add_argument("--per-cell", type=int, default=5, help="needles per (length, depth) cell")
     ap.add_argument("--lengths", default="1024,2048,4096,8192,16384")
     ap.add_argument("--tasks-n", type=int, default=50, help="samples for multi-key/multi-value/vartrack/phrasing")
     ap.add_argument("--out", type=Path, help="write results JSON here")
+    ap.add_argument("--v3", action="store_true", help="also version 3's tasks (multi-hop, paraphrase, reverse, count)")
+    ap.add_argument("--spread-per-cell", type=int, default=0,
+                    help="full suite: needles per depth for the per-layer SnapKV spread at 4K (0: skip)")
     a = ap.parse_args(argv)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model, tok_path, info = load_any(a.model, device)
@@ -324,7 +372,10 @@ def main(argv=None) -> None:
         sys.exit(f"data dir {a.data_dir} was built with another tokenizer than {tok_path}: pass --corpus to rebuild")
     ev = Evaluator(model, tok, corpus, device)
     lengths = [int(x) for x in a.lengths.split(",")]
-    res = ev.quick(max(lengths)) if a.suite == "quick" else ev.full(a.per_cell, lengths, a.tasks_n)
+    if a.suite == "spread":
+        res = {"spread_4k": ev.spread(max(1, a.spread_per_cell))}
+    else:
+        res = ev.quick(max(lengths), a.v3) if a.suite == "quick" else ev.full(a.per_cell, lengths, a.tasks_n, a.spread_per_cell, a.v3)
     res["model"] = {"path": str(a.model), **info, "parameters": sum(p.numel() for p in model.parameters())}
     res["seconds"] = round(time.time() - T0, 1)
     text = json.dumps(res, indent=1)

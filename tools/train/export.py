@@ -72,15 +72,47 @@ def export(ckpt: Path, out: Path, dtype: str = "bfloat16", verify: bool = True, 
     return info
 
 
+def int8_init(hf_dir: Path, out: Path) -> dict:
+    """A compact init file for train.py --init-from FILE.pt: matrices as int8 with one fp32 scale per row (absmax),
+    vectors as fp32; about half the size of BF16. Used to carry a version-3 chunk back to the GPU machine when a
+    BF16 folder would not fit the 64 MiB working-tree limit next to the repository (relative rounding error of a
+    weight at most 1/254 of its row's largest magnitude; a following chunk trains on from there)."""
+    from transformers import LlamaForCausalLM
+    sd = LlamaForCausalLM.from_pretrained(str(hf_dir), dtype=torch.float32).state_dict()
+    packed = {}
+    for k, v in sd.items():
+        if k == "lm_head.weight":
+            continue
+        if v.dim() == 2:
+            scale = v.abs().amax(1).clamp_min(1e-12) / 127
+            packed[k] = {"q": torch.round(v / scale[:, None]).clamp(-127, 127).to(torch.int8), "scale": scale}
+        else:
+            packed[k] = v.clone()
+    torch.save(packed, out)
+    return {"tensors": len(packed), "bytes": out.stat().st_size}
+
+
+def load_int8_init(path: Path) -> dict:
+    packed = torch.load(path, map_location="cpu")
+    return {k: (v["q"].float() * v["scale"][:, None]) if isinstance(v, dict) else v for k, v in packed.items()}
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--ckpt", type=Path, required=True, help="checkpoint folder (state.json + shards + tokenizer.json)")
-    ap.add_argument("--out", type=Path, required=True, help="Hugging Face folder to write")
+    ap.add_argument("--ckpt", type=Path, help="checkpoint folder (state.json + shards + tokenizer.json)")
+    ap.add_argument("--out", type=Path, required=True, help="Hugging Face folder to write (with --int8-from: the .pt file)")
+    ap.add_argument("--int8-from", type=Path, help="instead: write an int8 init file (train.py --init-from X.pt) from this "
+                    "Hugging Face folder; copy its tokenizer.json beside it")
     ap.add_argument("--dtype", choices=["bfloat16", "float32"], default="bfloat16")
     ap.add_argument("--max-shard-mb", type=int, help="split model.safetensors into shards of this many MB "
                     "(e.g. 15 on the GPU machine, whose returned files must stay under 16 MiB)")
     ap.add_argument("--no-verify", action="store_true")
     a = ap.parse_args(argv)
+    if a.int8_from:
+        print("[export] " + json.dumps(int8_init(a.int8_from, a.out)), flush=True)
+        return
+    if not a.ckpt:
+        ap.error("--ckpt is required")
     print("[export] " + json.dumps(export(a.ckpt, a.out, a.dtype, not a.no_verify, a.max_shard_mb)), flush=True)
 
 

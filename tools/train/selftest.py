@@ -62,6 +62,115 @@ class ToolsTest(unittest.TestCase):
                         self.assertEqual(ids[end - 1], self.corpus.eos)
                         self.assertTrue((cats == tasks.CAT_ANSWER).any())
 
+    def test_v3_samples_are_token_exact_and_answerable(self):
+        f = tasks.TaskFactory(self.corpus, self.tok, "train")
+        self.corpus.lm_holdout = (4, 1)
+        try:
+            for kind in tasks.V3_KINDS + ("lm",):
+                for L in [512, 2048]:
+                    for r in range(4):
+                        ids, cats = f.sample(np.random.default_rng([L, r, len(kind), 3]), L, kind)
+                        self.assertEqual(len(ids), L)
+                        content = np.flatnonzero((ids != self.corpus.eos) | (cats == tasks.CAT_ANSWER))
+                        end = int(content[-1]) + 1
+                        body = ids[1:end - (0 if kind == "lm" else 1)].tolist()
+                        text = self.tok.decode(body, skip_special_tokens=False)
+                        self.assertEqual(self.tok.encode(text, add_special_tokens=False).ids, body, f"{kind} {L} {r}")
+                        if kind != "lm":
+                            self.assertTrue((cats == tasks.CAT_ANSWER).any())
+            # held-out blocks: some text tokens are CAT_HELD, never in the loss
+            ids, cats = f.sample(np.random.default_rng(5), 8192, "lm")
+            self.assertTrue((cats == tasks.CAT_HELD).any() and (cats == tasks.CAT_LM).any())
+        finally:
+            self.corpus.lm_holdout = (0, 0)
+        used = set()
+        rng = np.random.default_rng(1)
+        g = tasks.multihop_group(rng, f.pools, used, ("friend", "lives", "best"))
+        self.assertEqual(len(g.sentences), 3)
+        bridge = g.sentences[0].split(" is ")[-1].rstrip(".")
+        self.assertTrue(g.sentences[1].startswith(bridge + " lives in "))
+        place = g.sentences[1].split(" lives in ")[1].rstrip(".")
+        self.assertTrue(g.sentences[2].startswith(f"The best thing to do in {place} is "))
+        self.assertEqual(g.qas[0][1], g.sentences[2].split(" is ", 1)[1])
+
+    def test_growth_is_identity_and_local_attention_matches_the_mask(self):
+        import attention
+        import train
+        cfg = {"vocab_size": 8192, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+               "num_attention_heads": 4, "num_key_value_heads": 1, "max_position_embeddings": 1024,
+               "rope_theta": 500000.0, "bos_token_id": 8190, "eos_token_id": 8191}
+        torch.manual_seed(0)
+        small = ck.build_model(cfg).eval()
+        big = ck.build_model({**cfg, "num_hidden_layers": 4, "init_seed": 7}).eval()
+        sd = train.grow_state_dict(small.state_dict(), big.state_dict(), [0, 1])
+        big.load_state_dict(sd, strict=False)
+        x = torch.randint(0, 8000, (1, 100))
+        with torch.no_grad():
+            self.assertLess(float((small(input_ids=x).logits - big(input_ids=x).logits).abs().max()), 1e-5)
+        # local attention == dense attention under the "4 sinks + last W" mask
+        q, k, v = torch.randn(2, 4, 150, 16), torch.randn(2, 2, 150, 16), torch.randn(2, 2, 150, 16)
+        out = attention.local_attention(q, k, v, 0.25, 32, 4)
+        qp, kp = torch.arange(150)[:, None], torch.arange(150)[None, :]
+        allowed = (kp <= qp) & ((kp < 4) | (kp > qp - 32))
+        ref = torch.nn.functional.scaled_dot_product_attention(q, k.repeat_interleave(2, 1), v.repeat_interleave(2, 1),
+                                                               attn_mask=allowed, scale=0.25)
+        self.assertLess(float((out - ref).abs().max()), 1e-5)
+        # retrieval dropout changes only the marked positions of the chosen layer
+        attention.register()
+        big.config._attn_implementation = "ckv_train"
+        with torch.no_grad():
+            base = big(input_ids=x).logits
+            qm = torch.zeros(1, 100, dtype=torch.bool)
+            qm[0, 90:] = True
+            attention.STATE.update(layer=2, qmask=qm, window=16, sinks=4)  # layer 1 is an identity layer
+            dropped = big(input_ids=x).logits
+            attention.STATE.update(layer=None, qmask=None)
+        self.assertEqual(float((base[0, :90] - dropped[0, :90]).abs().max()), 0.0)
+        self.assertGreater(float((base[0, 90:] - dropped[0, 90:]).abs().max()), 0.0)
+        # SnapKV-restricted decoding runs and equals full decoding when the budget covers the prompt
+        big.config._attn_implementation = "ckv_select"
+        attention.SELECT.update(layers={0, 3}, budget=200, window=8, keep={})
+        with torch.no_grad():
+            c = big(input_ids=x[:, :80], use_cache=True)
+            c2 = big(input_ids=x[:, 80:81], past_key_values=c.past_key_values, use_cache=True)
+        big.config._attn_implementation = "sdpa"
+        with torch.no_grad():
+            full = big(input_ids=x[:, :81]).logits[0, -1]
+        self.assertLess(float((c2.logits[0, -1] - full).abs().max()), 1e-4)
+        attention.SELECT.update(layers=set(), keep={})
+
+    def test_snapkv_training_restriction_matches_the_spread_measurement(self):
+        import attention
+        cfg = {"vocab_size": 8192, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+               "num_attention_heads": 4, "num_key_value_heads": 1, "max_position_embeddings": 1024,
+               "rope_theta": 500000.0, "bos_token_id": 8190, "eos_token_id": 8191}
+        torch.manual_seed(1)
+        m = ck.build_model(cfg).eval()
+        attention.register()
+        x = torch.randint(0, 8000, (2, 300))
+        t0 = 250  # the prompt is x[:, :251]; positions 251..259 are decode positions of the "answer"
+        qm = torch.zeros(2, 300, dtype=torch.bool)
+        qm[:, t0:260] = True
+        m.config._attn_implementation = "ckv_train"
+        attention.STATE.update(layer=1, qmask=qm, mode="snapkv", budget=40, snap_window=8, kernel=5)
+        with torch.no_grad():
+            train_logits = m(input_ids=x).logits
+        attention.STATE.update(layer=None, qmask=None, mode="window")
+        m.config._attn_implementation = "ckv_select"
+        attention.SELECT.update(layers={1}, budget=40, window=8, kernel=5, keep={})
+        with torch.no_grad():
+            for b in range(2):
+                c = m(input_ids=x[b:b + 1, :t0 + 1], use_cache=True)
+                pk = c.past_key_values
+                for t in range(t0 + 1, 260):
+                    c = m(input_ids=x[b:b + 1, t:t + 1], past_key_values=pk, use_cache=True)
+                    pk = c.past_key_values
+                    self.assertLess(float((c.logits[0, -1] - train_logits[b, t]).abs().max()), 1e-4, f"row {b} pos {t}")
+        attention.SELECT.update(layers=set(), keep={})
+        m.config._attn_implementation = "sdpa"
+        with torch.no_grad():
+            self.assertGreater(float((m(input_ids=x).logits[0, 255] - train_logits[0, 255]).abs().max()), 1e-3)
+
     def test_heldout_entities_stay_out_of_training(self):
         train, held = tasks.Pools.load(self.corpus.meta, "train"), tasks.Pools.load(self.corpus.meta, "heldout")
         self.assertFalse(set(train.places) & set(held.places))

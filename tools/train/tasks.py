@@ -8,6 +8,8 @@ loss category (the category of the token as a prediction target):
   CAT_HAY    1  haystack language modelling (reduced weight, --hay-weight)
   CAT_ANSWER 2  answer tokens and the EOS after the last answer (weight 1)
   CAT_LM     3  plain language-modelling samples (weight 1)
+  CAT_HELD   4  book text held out from the LM loss in this chunk (version 3's --lm-holdout): weight 0, its NLL is
+                logged as a measure of memorisation
 
 Splicing is token-exact: text is only joined where the llama-3 pre-tokenizer has a stable boundary, so a sample's
 ids equal what encoding its whole text would give (see build_data.py for the boundary arrays).
@@ -28,7 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-CAT_NONE, CAT_HAY, CAT_ANSWER, CAT_LM = 0, 1, 2, 3
+CAT_NONE, CAT_HAY, CAT_ANSWER, CAT_LM, CAT_HELD = 0, 1, 2, 3, 4
+N_CATS = 5
 
 PAPER_PREFIX = "This is a very long story book: <book>"
 PAPER_QUESTION = " </book>.\n Based on the content of the book, Question: {q}\nAnswer:"
@@ -85,6 +88,62 @@ VAR_ASSIGN_VAR = "VAR {X} = VAR {Y}."
 VAR_QUESTION = "Which variables are assigned the value {V}?"
 
 KIND_WEIGHTS = {"qa": 0.6, "multivalue": 0.1, "vartrack": 0.1, "passkey": 0.05, "lm": 0.15}
+# Version 3's task kinds (weight 0 unless --kind-weights names them, so the version 2 recipe is unchanged):
+#   multihop    the answer to one fact is the key of another (2 or 3 hops), with same-shaped distractors
+#   paraphrase  the needle and the question are worded differently; some answers are rephrased ("In Oslo.")
+#   reverse     the question gives the value and asks for the key ("Who lives in Oslo?")
+#   count       how many facts of one kind there are ("How many people live in Oslo?" → "Three.")
+V3_KINDS = ("multihop", "paraphrase", "reverse", "count")
+
+# Relations for multi-hop chains (training and evaluation use the same wording; entities differ by split).
+FRIEND = "{K}'s best friend is {V}."
+MULTIHOP_QUESTIONS = {
+    ("lives", "best"): ("What is the best thing to do in the city where {K} lives?", "{V}."),
+    ("lives", "word"): ("What is the secret word for the place where {K} lives?", "{V}."),
+    ("friend", "lives"): ("Where does {K}'s best friend live?", "{V}."),
+    ("friend", "favorite"): ("What is the favorite {T} of {K}'s best friend?", "The {V}."),
+    ("kv", "kv"): ("What is the value of the key that is the value of key {K}?", "{V}."),
+    ("friend", "lives", "best"): ("What is the best thing to do in the city where {K}'s best friend lives?", "{V}."),
+    ("friend", "friend", "lives"): ("Where does the best friend of {K}'s best friend live?", "{V}."),
+}
+MULTIHOP_WEIGHTS = {("lives", "best"): 0.22, ("lives", "word"): 0.1, ("friend", "lives"): 0.18,
+                    ("friend", "favorite"): 0.1, ("kv", "kv"): 0.1, ("friend", "lives", "best"): 0.2,
+                    ("friend", "friend", "lives"): 0.1}
+# Paraphrases: (needle wordings, (question, answer) wordings). A sample pairs a needle with a question of another
+# wording. None of them is the held-out family's ("People who visit {K} should always {V}.").
+PARAPHRASES = {
+    "best": (["The best thing to do in {K} is {V}.", "If you are ever in {K}, the thing to do is to {V}.",
+              "A guide book about {K} says that you must {V}.", "Nothing in {K} beats the chance to {V}."],
+             [("What is the best thing to do in {K}?", "{V}."), ("What does the guide book recommend in {K}?", "{V}."),
+              ("What would you recommend doing in {K}?", "To {V}."), ("What is worth doing in {K}?", "{V}.")]),
+    "magic": (["The special magic number for {K} is {V}.", "Remember {V}: it is the magic number of {K}.",
+               "For {K}, the magic number is {V}."],
+              [("What is the special magic number for {K}?", "{V}."), ("Which number belongs to {K}?", "{V}."),
+               ("What magic number was given for {K}?", "{V}.")]),
+    "lives": (["{K} lives in {V}.", "{K} has made a home in {V}.", "The house of {K} stands in {V}."],
+              [("Where does {K} live?", "{V}."), ("In which city is {K}'s home?", "In {V}."),
+               ("Where would you find the house of {K}?", "In {V}.")]),
+    "favorite": (["{K}'s favorite {T} is the {V}.", "Of all the {T}s, {K} likes the {V} best.",
+                  "The {T} that {K} loves most is the {V}."],
+                 [("What is {K}'s favorite {T}?", "The {V}."), ("Which {T} does {K} like best?", "The {V}."),
+                  ("What {T} does {K} love most?", "The {V}.")]),
+    "word": (["The secret word for {K} is {V}.", "Whoever asks about {K} must say the secret word {V}.",
+              "{V} is the secret word for {K}."],
+             [("What is the secret word for {K}?", "{V}."), ("Which word must be said about {K}?", "{V}."),
+              ("What is the password for {K}?", "{V}.")]),
+}
+PARAPHRASE_WEIGHTS = {"best": 0.35, "magic": 0.15, "lives": 0.2, "favorite": 0.15, "word": 0.15}
+REVERSE_QUESTIONS = {
+    "lives": ("Who lives in {V}?", "{K}."),
+    "magic": ("Which key has the special magic number {V}?", "{K}."),
+    "kv": ("Which key has the value {V}?", "{K}."),
+    "word": ("Which place or person has the secret word {V}?", "{K}."),
+}
+NUMBER_WORDS = ["Zero", "One", "Two", "Three", "Four", "Five", "Six"]
+COUNT_QUESTIONS = {
+    "lives": ("How many of the people mentioned live in {V}?", "{N}."),
+    "multivalue": ("How many special magic numbers for {K} are there?", "{N}."),
+}
 
 
 def _split(items: list[str], every: int, offset: int, extra_heldout=()) -> dict:
@@ -263,6 +322,122 @@ def vartrack_group(rng: np.random.Generator, hops: int, used: set) -> Group:
     return Group(sents, [(fill(VAR_QUESTION, V=value), ", ".join(names) + ".")], ordered=True)
 
 
+def _entity(rng, p: Pools, kind: str, used: set, t: str = "") -> str:
+    """A fresh key for fact family `kind` (places for best/word, names for lives/friend/favorite, ids for kv)."""
+    for _ in range(200):
+        if kind in ("best", "enjoy", "word"):
+            k = p.places[rng.integers(len(p.places))]
+        elif kind in ("lives", "friend", "favorite"):
+            k = p.names[rng.integers(len(p.names))]
+        elif kind == "kv":
+            k = hex_id(rng)
+        elif kind == "magic":
+            k = f"{p.adjectives[rng.integers(len(p.adjectives))]}-{p.nouns[rng.integers(len(p.nouns))]}"
+        else:
+            raise ValueError(kind)
+        if (kind, k, t) not in used:
+            used.add((kind, k, t))
+            return k
+    raise RuntimeError(f"no fresh key for {kind}")
+
+
+def _value(rng, p: Pools, kind: str) -> str:
+    if kind in ("best", "enjoy"):
+        return activity(rng, p, TRAIN_ACTIVITY_FORMS if p.extra else 6)
+    if kind == "magic":
+        return number(rng)
+    if kind == "word":
+        return pick_word(rng, p, p.nouns)
+    if kind == "favorite":
+        return f"{pick_word(rng, p, p.adjectives)} {pick_word(rng, p, p.nouns)}"
+    if kind == "kv":
+        return hex_id(rng)
+    if kind == "lives":
+        return p.places[rng.integers(len(p.places))]
+    raise ValueError(kind)
+
+
+def _sentence(kind: str, k: str, v: str, t: str) -> str:
+    if kind == "friend":
+        return FRIEND.format(K=k, V=v)
+    return TRAIN_FAMILIES[kind][0].format(K=k, V=v, T=t)
+
+
+def multihop_group(rng: np.random.Generator, p: Pools, used: set, chain: tuple | None = None) -> Group:
+    """A chain of 2 or 3 facts where each fact's value is the next fact's key; one question about the chain's
+    start whose answer is the last value. Bridge entities are fresh keys (no other fact in the sample has them as
+    key), so the chain is unambiguous among distractors."""
+    if chain is None:
+        chains = list(MULTIHOP_WEIGHTS)
+        w = np.array([MULTIHOP_WEIGHTS[c] for c in chains])
+        chain = chains[rng.choice(len(chains), p=w / w.sum())]
+    t = THINGS[rng.integers(len(THINGS))]
+    key0 = _entity(rng, p, chain[0], used, t if chain[0] == "favorite" else "")
+    k, sents = key0, []
+    for i, rel in enumerate(chain):
+        nxt = chain[i + 1] if i + 1 < len(chain) else None
+        if nxt is None:
+            v = _value(rng, p, rel)
+        else:  # the value is the next relation's (fresh) key
+            v = _entity(rng, p, nxt, used, t if nxt == "favorite" else "")
+        sents.append(_sentence(rel, k, v, t))
+        k = v
+    q, a = MULTIHOP_QUESTIONS[chain]
+    return Group(sents, [(q.format(K=key0, T=t), a.format(V=k))])
+
+
+def paraphrase_group(rng: np.random.Generator, p: Pools, used: set, family: str | None = None) -> Group:
+    """One fact in one wording, asked in a different wording (a different (needle, question) pair than the
+    plain family's)."""
+    if family is None:
+        fams = list(PARAPHRASE_WEIGHTS)
+        w = np.array([PARAPHRASE_WEIGHTS[f] for f in fams])
+        family = fams[rng.choice(len(fams), p=w / w.sum())]
+    needles, questions = PARAPHRASES[family]
+    t = THINGS[rng.integers(len(THINGS))]
+    k = _entity(rng, p, family, used, t if family == "favorite" else "")
+    v = _value(rng, p, family)
+    while True:
+        ni, qi = int(rng.integers(len(needles))), int(rng.integers(len(questions)))
+        if ni != 0 or qi != 0:
+            break
+    q, a = questions[qi]
+    return Group([needles[ni].format(K=k, V=v, T=t)], [(q.format(K=k, T=t), a.format(V=v))])
+
+
+def reverse_group(rng: np.random.Generator, p: Pools, used: set, vals: set) -> Group:
+    """A fact asked backwards: the value is given, the key is the answer. Values are unique in the sample."""
+    fams = list(REVERSE_QUESTIONS)
+    family = fams[rng.integers(len(fams))]
+    k = _entity(rng, p, family, used)
+    for _ in range(100):
+        v = _value(rng, p, family)
+        if v not in vals:
+            break
+    vals.add(v)
+    q, a = REVERSE_QUESTIONS[family]
+    return Group([_sentence(family, k, v, "")], [(q.format(V=v), a.format(K=k))])
+
+
+def count_group(rng: np.random.Generator, p: Pools, used: set, vals: set) -> Group:
+    """1 to 5 facts sharing a value (people living in one city) or a key (magic numbers of one key); the answer
+    is how many there are, as a word."""
+    n = int(rng.integers(1, 6))
+    if rng.random() < 0.5:
+        for _ in range(100):
+            place = p.places[rng.integers(len(p.places))]
+            if place not in vals:
+                break
+        vals.add(place)
+        people = [_entity(rng, p, "lives", used) for _ in range(n)]
+        q, a = COUNT_QUESTIONS["lives"]
+        return Group([_sentence("lives", x, place, "") for x in people], [(q.format(V=place), a.format(N=NUMBER_WORDS[n]))])
+    g = multivalue_group(rng, p, n, used)
+    k = g.qas[0][0][len("What are all the special magic numbers for "):-1]
+    q, a = COUNT_QUESTIONS["multivalue"]
+    return Group(g.sentences, [(q.format(K=k), a.format(N=NUMBER_WORDS[n]))], ordered=True)
+
+
 class Corpus:
     """The token cache of build_data.py: books, and the positions where text can be spliced in exactly."""
 
@@ -279,6 +454,22 @@ class Corpus:
         sizes = np.array([min(b["end"] - b["start"], 400_000) for b in self.train_books], float)
         self.train_weights = sizes / sizes.sum()  # the long KJV counts like a 400K-token book
         self.heldout = next(b for b in self.books if b["role"] == "heldout")
+        self.lm_holdout = (0, 0)  # (k, rotation): see text_cats
+
+    def text_cats(self, lo: int, hi: int, cat: int) -> np.ndarray:
+        """Categories of corpus tokens [lo, hi): `cat`, except tokens in held-out blocks of 2048 tokens (block index b
+        of the book with (b + rotation) % k == 0), which get CAT_HELD (no loss, logged). Version 3 rotates the
+        held-out blocks from chunk to chunk (--lm-holdout K --lm-rotate I), so that at any time a 1/K share of every
+        book is text the model is not being fitted to."""
+        out = np.full(hi - lo, cat, np.uint8)
+        k, rot = self.lm_holdout
+        if k <= 1 or cat == CAT_NONE:
+            return out
+        pos = np.arange(lo, hi)
+        starts = np.array([b["start"] for b in self.books])
+        bstart = starts[np.searchsorted(starts, pos, side="right") - 1]
+        out[((pos - bstart) // 2048 + rot) % k == 0] = CAT_HELD
+        return out
 
     def book(self, name: str) -> dict:
         return next(b for b in self.books if b["name"] == name)
@@ -310,11 +501,15 @@ class Builder:
         self.cats: list[np.ndarray] = []
         self.n = 0
 
-    def add(self, ids, cat: int):
+    def add(self, ids, cat):
         ids = np.asarray(ids, np.int32)
         self.ids.append(ids)
-        self.cats.append(np.full(len(ids), cat, np.uint8))
+        self.cats.append(np.asarray(cat, np.uint8) if np.ndim(cat) else np.full(len(ids), cat, np.uint8))
         self.n += len(ids)
+
+    def add_text(self, corpus: "Corpus", lo: int, hi: int, cat: int):
+        """Corpus tokens [lo, hi) as `cat`, held-out blocks as CAT_HELD (Corpus.text_cats)."""
+        self.add(corpus.tokens[lo:hi], corpus.text_cats(lo, hi, cat))
 
     def finish(self, length: int, pad: int) -> tuple[np.ndarray, np.ndarray]:
         if self.n > length:
@@ -353,6 +548,8 @@ class TaskFactory:
             kind = kinds[rng.choice(len(kinds), p=np.array([self.kind_weights[k] for k in kinds]) / sum(self.kind_weights.values()))]
         if kind == "lm":
             return self.lm_sample(rng, length)
+        if kind == "lmfull":  # a plain-LM sample whose held-out blocks stay unmasked (not a training kind)
+            return self.lm_sample(rng, length)
         layouts = list(LAYOUT_WEIGHTS)
         layout = layouts[rng.choice(len(layouts), p=list(LAYOUT_WEIGHTS.values()))]
         for _ in range(20):
@@ -367,7 +564,7 @@ class TaskFactory:
         lo, hi = self.corpus.window(rng, length - 1, book)
         b = Builder()
         b.add([self.corpus.bos], CAT_NONE)
-        b.add(self.corpus.tokens[lo:hi], CAT_LM)
+        b.add_text(self.corpus, lo, hi, CAT_LM)
         return b.finish(length, self.corpus.eos)
 
     def max_groups(self, length: int) -> int:
@@ -391,15 +588,52 @@ class TaskFactory:
                 groups.append(vartrack_group(rng, int(rng.integers(2, 6)), used))  # distractor chain
         elif kind == "passkey":
             groups.append(passkey_group(rng))
+        elif kind in V3_KINDS:
+            return self.draw_v3_groups(rng, length, kind, n, one_family, used)
         while len(groups) < n:
             f = one_family or fams[rng.choice(len(fams), p=probs)]
             groups.append(single_fact(rng, p, TRAIN_FAMILIES[f], f, used))
         return groups
 
+    def draw_v3_groups(self, rng, length: int, kind: str, n: int, one_family, used: set) -> list[Group]:
+        """1 or 2 groups of the v3 kind first (always asked), then distractor facts: with multi-hop, half of the
+        samples add other chains of the same shape (same-shaped distractors); otherwise plain facts, often of the
+        same family."""
+        p, groups, vals = self.pools, [], set()
+        for g in range(1 if rng.random() < 0.6 or length < 1024 else 2):
+            if kind == "multihop":
+                groups.append(multihop_group(rng, p, used))
+            elif kind == "paraphrase":
+                groups.append(paraphrase_group(rng, p, used))
+            elif kind == "reverse":
+                groups.append(reverse_group(rng, p, used, vals))
+            else:
+                groups.append(count_group(rng, p, used, vals))
+        n_special = len(groups)
+        budget = max(0, min(n, self.max_groups(length)) - sum(len(g.sentences) for g in groups))
+        fams = list(FAMILY_WEIGHTS)
+        probs = np.array([FAMILY_WEIGHTS[f] for f in fams])
+        while budget > 0:
+            if kind == "multihop" and rng.random() < 0.5:
+                d = multihop_group(rng, p, used)
+                if len(d.sentences) > budget:
+                    break
+                groups.append(Group(d.sentences, d.qas))
+                budget -= len(d.sentences)
+                continue
+            f = one_family or fams[rng.choice(len(fams), p=probs / probs.sum())]
+            if kind in ("reverse", "count") and f in ("lives", "magic", "kv", "word"):
+                f = "best"  # keep reverse/count answers unique: no other fact shares the asked value
+            groups.append(single_fact(rng, p, TRAIN_FAMILIES[f], f, used))
+            budget -= 1
+        self._n_special = n_special
+        return groups
+
     def choose_questions(self, rng, groups: list[Group], kind: str) -> list[tuple[str, str]]:
         """Questions to ask (dense supervision: often several per sample, in random order)."""
-        first = [] if kind == "qa" else [groups[0].qas[0]]  # the special group is always asked
-        rest = [g.qas[0] for g in (groups if kind == "qa" else groups[1:]) if not (kind == "vartrack" and g.ordered)]
+        n_first = 0 if kind == "qa" else (getattr(self, "_n_special", 1) if kind in V3_KINDS else 1)
+        first = [g.qas[0] for g in groups[:n_first]]  # the special group(s) always asked
+        rest = [g.qas[0] for g in groups[n_first:] if not (kind == "vartrack" and g.ordered)]
         if kind == "qa":
             k = 1 if rng.random() < 0.3 else int(rng.integers(1, len(rest) + 1))
         else:
@@ -450,16 +684,16 @@ class TaskFactory:
             pos, variant = slots[sl]
             s = sentences[assign[sl]][1]
             if variant == "dot":  # replace the '.' before pos by '.\n S \n'
-                b.add(toks[cur:pos - 1], CAT_HAY)
+                b.add_text(self.corpus, cur, pos - 1, CAT_HAY)
                 b.add(self.enc(".\n" + s + "\n"), CAT_NONE)
             elif variant == "line":
-                b.add(toks[cur:pos], CAT_HAY)
+                b.add_text(self.corpus, cur, pos, CAT_HAY)
                 b.add(self.enc(s + "\n"), CAT_NONE)
             else:
-                b.add(toks[cur:pos], CAT_HAY)
+                b.add_text(self.corpus, cur, pos, CAT_HAY)
                 b.add(self.enc(" " + s), CAT_NONE)
             cur = pos
-        b.add(toks[cur:hi], CAT_HAY)
+        b.add_text(self.corpus, cur, hi, CAT_HAY)
         for ids, cat in qa:
             b.add(ids, cat)
         if b.n > length:
@@ -540,12 +774,13 @@ def parse_curriculum(spec: str) -> list:
 _FACTORY: TaskFactory | None = None
 
 
-def worker_init(data_dir: str, kind_weights: dict | None) -> None:
+def worker_init(data_dir: str, kind_weights: dict | None, lm_holdout: tuple = (0, 0)) -> None:
     import os
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
     from tokenizers import Tokenizer
     global _FACTORY
     corpus = Corpus(Path(data_dir))
+    corpus.lm_holdout = tuple(lm_holdout)
     tok = Tokenizer.from_file(str(Path(data_dir) / "tokenizer.json"))
     _FACTORY = TaskFactory(corpus, tok, "train", dict(kind_weights) if kind_weights else dict(KIND_WEIGHTS))
 

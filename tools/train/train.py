@@ -44,7 +44,7 @@ import tasks  # noqa: E402
 
 DEFAULT_CURRICULUM = "0.25:512,0.38:1024,0.5:2048,0.68:4096+1024*0.15,1:8192+2048*0.2"
 LOG_FIELDS = ["step", "elapsed_s", "seq_len", "lr", "loss", "answer_nll", "answer_acc", "hay_nll", "lm_nll",
-              "grad_norm", "tokens_per_s"]
+              "grad_norm", "tokens_per_s", "held_nll", "local_layer"]
 
 
 def log(msg: str) -> None:
@@ -64,6 +64,11 @@ def parse_args(argv=None):
     g.add_argument("--init-from", type=Path,
                    help="start a fresh schedule from these weights: a .gguf written by compresskv convert (F32/F16/BF16) "
                         "or a Hugging Face folder; the model flags must match its shape")
+    g.add_argument("--grow-after", default="",
+                   help="with --init-from: insert a new layer after each of these source layers (comma-separated, "
+                        "e.g. '1,3,5,7' grows 10 layers to 14); a new layer starts as the identity (o_proj and "
+                        "down_proj zero, the rest freshly initialised), so the grown model computes exactly what the "
+                        "source did. --layers must equal source layers + inserted ones")
     g.add_argument("--init-tokenizer", type=Path,
                    help="tokenizer.json for --init-from (default: the HF folder's, or <name>-hf/tokenizer.json beside the .gguf)")
     g.add_argument("--max-minutes", type=float, default=8.5, help="stop and save before this much wall time")
@@ -90,6 +95,28 @@ def parse_args(argv=None):
     g.add_argument("--hay-weight", type=float, default=0.1)
     g.add_argument("--seed", type=int, default=1234)
     g.add_argument("--kind-weights", default="", help="e.g. 'qa=0.6,multivalue=0.1,vartrack=0.1,passkey=0.05,lm=0.15'")
+    g.add_argument("--loss-mode", choices=["token", "category"], default="token",
+                   help="token: weighted mean over tokens (versions 0-2); category: answer mean NLL + hay-weight x "
+                        "haystack mean NLL + lm-weight x plain-LM mean NLL, so that the text share of the loss does not "
+                        "grow with the number of text tokens (version 3)")
+    g.add_argument("--lm-weight", type=float, default=1.0, help="weight of plain-LM tokens (category mode: of their mean)")
+    g.add_argument("--lm-holdout", type=int, default=0,
+                   help="hold out every K-th block of 2048 tokens of every book from the LM loss (0: off); their NLL is "
+                        "logged as held_nll (tasks.Corpus.text_cats)")
+    g.add_argument("--lm-rotate", type=int, default=0, help="which blocks are held out (rotate from chunk to chunk)")
+    g.add_argument("--local-layer-prob", type=float, default=0.0,
+                   help="retrieval dropout: with this probability per step, one random layer attends only to the first "
+                        "--local-sinks tokens and the last --local-window tokens at the positions that predict answer "
+                        "tokens, so that no single layer's retrieval is indispensable (version 3)")
+    g.add_argument("--local-mode", choices=["window", "snapkv"], default="window",
+                   help="window: the chosen layer sees sinks + the last --local-window tokens at answer positions; snapkv: "
+                        "it sees what SnapKV with budget --local-budget (window 8, pooling 5) keeps, at the decode "
+                        "positions of each answer (attention.snap_restricted)")
+    g.add_argument("--local-budget", type=int, default=64)
+    g.add_argument("--local-layer-weights", default="",
+                   help="relative weights for choosing the layer, e.g. '13=4' (default 1 for every layer)")
+    g.add_argument("--local-window", type=int, default=64)
+    g.add_argument("--local-sinks", type=int, default=4)
     g.add_argument("--restart-schedule", action="store_true",
                    help="on resume: start a new warm-up + cosine schedule of --total-steps from the current step")
     g = ap.add_argument_group("model (fresh runs only)")
@@ -108,8 +135,8 @@ def schedule_config(a) -> dict:
     kw = dict(tasks.KIND_WEIGHTS)
     for part in filter(None, a.kind_weights.split(",")):
         k, v = part.split("=")
-        if k not in kw:
-            sys.exit(f"--kind-weights: unknown kind {k} (known: {sorted(kw)})")
+        if k not in kw and k not in tasks.V3_KINDS:
+            sys.exit(f"--kind-weights: unknown kind {k} (known: {sorted(kw) + list(tasks.V3_KINDS)})")
         kw[k] = float(v)
     tasks.parse_curriculum(a.curriculum)  # validates
     for L in [l for _, ch in tasks.parse_curriculum(a.curriculum) for l, _ in ch]:
@@ -118,7 +145,12 @@ def schedule_config(a) -> dict:
     return {"total_steps": a.total_steps, "curriculum": a.curriculum, "tokens_per_step": a.tokens_per_step,
             "micro_batch_tokens": a.micro_batch_tokens, "lr": a.lr, "min_lr_ratio": a.min_lr_ratio,
             "warmup": a.warmup, "weight_decay": a.weight_decay, "beta1": 0.9, "beta2": a.beta2, "clip": a.clip,
-            "hay_weight": a.hay_weight, "seed": a.seed, "kind_weights": kw, "sched_start": 0}
+            "hay_weight": a.hay_weight, "seed": a.seed, "kind_weights": kw, "sched_start": 0,
+            **({"loss_mode": a.loss_mode, "lm_weight": a.lm_weight, "lm_holdout": a.lm_holdout, "lm_rotate": a.lm_rotate,
+                "local_layer_prob": a.local_layer_prob, "local_window": a.local_window, "local_sinks": a.local_sinks,
+                **({"local_mode": a.local_mode, "local_budget": a.local_budget, "local_layer_weights": a.local_layer_weights}
+                   if a.local_mode != "window" or a.local_layer_weights else {})}
+               if (a.loss_mode != "token" or a.lm_weight != 1.0 or a.lm_holdout or a.local_layer_prob) else {})}
 
 
 def model_config(a, bos: int, eos: int, vocab: int) -> dict:
@@ -151,7 +183,8 @@ class Prefetcher:
     def __init__(self, data_dir: Path, sc: dict, curriculum, start: int, end: int, workers: int):
         self.sc, self.curriculum, self.end = sc, curriculum, end
         ctx = mp.get_context("spawn")
-        self.pool = ctx.Pool(workers, initializer=tasks.worker_init, initargs=(str(data_dir), sc["kind_weights"]))
+        self.pool = ctx.Pool(workers, initializer=tasks.worker_init,
+                             initargs=(str(data_dir), sc["kind_weights"], (sc.get("lm_holdout", 0), sc.get("lm_rotate", 0))))
         self.ahead = collections.deque()
         self.next = start
         for _ in range(max(4, 2 * workers)):
@@ -207,15 +240,49 @@ def check_sdpa(model, device) -> str:
     sys.exit("no fused SDPA kernel accepts this model's attention on this GPU")
 
 
-def init_weights(model, source: Path) -> None:
+def grow_state_dict(sd: dict, own: dict, after: list[int]) -> dict:
+    """Maps a source state dict onto a deeper model: source layer i keeps its weights at its new index; a new layer
+    inserted after source layer j takes the fresh initialisation of the built model (`own`) with o_proj and down_proj
+    set to zero, so that its attention and MLP add nothing to the residual stream at first (exact identity)."""
+    n_src = 1 + max(int(k.split(".")[2]) for k in sd if k.startswith("model.layers."))
+    n_new = 1 + max(int(k.split(".")[2]) for k in own if k.startswith("model.layers."))
+    if n_new != n_src + len(after) or any(j < 0 or j >= n_src for j in after):
+        sys.exit(f"--grow-after {after}: {n_src} source layers + {len(after)} inserted != --layers {n_new}")
+    new_index, inserted, i = {}, [], 0
+    for j in range(n_src):
+        new_index[j] = i
+        i += 1
+        for _ in range(after.count(j)):
+            inserted.append(i)
+            i += 1
+    out = {k: v for k, v in sd.items() if not k.startswith("model.layers.")}
+    for k, v in sd.items():
+        if k.startswith("model.layers."):
+            parts = k.split(".")
+            parts[2] = str(new_index[int(parts[2])])
+            out[".".join(parts)] = v
+    for n in inserted:
+        for k, v in own.items():
+            if k.startswith(f"model.layers.{n}."):
+                out[k] = torch.zeros_like(v) if k.endswith(("o_proj.weight", "down_proj.weight")) else v.clone()
+    log(f"grown {n_src} -> {n_new} layers: source layers at {[new_index[j] for j in range(n_src)]}, identity layers at {inserted}")
+    return out
+
+
+def init_weights(model, source: Path, grow_after: list[int] | None = None) -> None:
     """Loads the weights of a shipped model (GGUF or Hugging Face folder) into a freshly built one, exactly."""
     if source.suffix == ".gguf":
         import gguf_weights
         _, sd = gguf_weights.hf_state_dict(source)
+    elif source.suffix == ".pt":
+        import export
+        sd = export.load_int8_init(source)
     else:
         from transformers import LlamaForCausalLM
         sd = LlamaForCausalLM.from_pretrained(str(source), torch_dtype=torch.float32).state_dict()
     own = model.state_dict()
+    if grow_after:
+        sd = grow_state_dict(sd, own, grow_after)
     missing = [k for k in own if k not in sd and k != "lm_head.weight"]
     unexpected = [k for k in sd if k not in own]
     wrong = [k for k in sd if k in own and tuple(sd[k].shape) != tuple(own[k].shape)]
@@ -251,6 +318,8 @@ def main(argv=None) -> None:
             tok_path = a.init_tokenizer
         elif a.init_from.suffix == ".gguf":
             tok_path = a.init_from.parent / (a.init_from.stem + "-hf") / "tokenizer.json"
+        elif a.init_from.suffix == ".pt":
+            tok_path = a.init_from.parent / "tokenizer.json"
         else:
             tok_path = a.init_from / "tokenizer.json"
         if not tok_path.is_file():
@@ -290,7 +359,7 @@ def main(argv=None) -> None:
         _, tensors = ck.load(a.resume)
         ck.load_weights(model, tensors)
     elif a.init_from:
-        init_weights(model, a.init_from)
+        init_weights(model, a.init_from, [int(x) for x in a.grow_after.split(",") if x.strip()])
     model.to(device)
     model.train()
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
@@ -332,9 +401,23 @@ def main(argv=None) -> None:
         import evaluate
         evaluator = evaluate.Evaluator(model, Tokenizer.from_file(str(data_dir / "tokenizer.json")), tasks.Corpus(data_dir), device)
 
-    cat_w = torch.tensor([0.0, sc["hay_weight"], 1.0, 1.0], device=device)
+    NC = tasks.N_CATS
+    cat_w = torch.tensor([0.0, sc["hay_weight"], 1.0, sc.get("lm_weight", 1.0), 0.0], device=device)
+    category_loss = sc.get("loss_mode", "token") == "category"
+    local_p = sc.get("local_layer_prob", 0.0)
+    if local_p > 0:
+        import attention
+        attention.register()
+        attention.STATE.update(window=sc["local_window"], sinks=sc["local_sinks"], mode=sc.get("local_mode", "window"),
+                               budget=sc.get("local_budget", 64))
+        layer_w = np.ones(mcfg["num_hidden_layers"])
+        for part in filter(None, sc.get("local_layer_weights", "").split(",")):
+            li, wv = part.split("=")
+            layer_w[int(li)] = float(wv)
+        layer_p = layer_w / layer_w.sum()
+        model.config._attn_implementation = "ckv_train"
     cuda = device.type == "cuda"
-    acc = {"nll": torch.zeros(4, device=device), "cnt": torch.zeros(4, device=device),
+    acc = {"nll": torch.zeros(NC, device=device), "cnt": torch.zeros(NC, device=device), "local": [],
            "correct": torch.zeros((), device=device), "loss": torch.zeros((), device=device)}
     interval = {"steps": 0, "tokens": 0, "t": time.time()}
     per_len = collections.defaultdict(lambda: [0, 0.0])  # L -> [steps, seconds], first step of each L excluded
@@ -380,12 +463,17 @@ def main(argv=None) -> None:
                "answer_nll": f"{nll[2] / cnt[2]:.4f}" if cnt[2] else "",
                "answer_acc": f"{float(acc['correct']) / cnt[2]:.4f}" if cnt[2] else "",
                "hay_nll": f"{nll[1] / cnt[1]:.4f}" if cnt[1] else "", "lm_nll": f"{nll[3] / cnt[3]:.4f}" if cnt[3] else "",
-               "grad_norm": f"{float(gnorm):.3f}", "tokens_per_s": round(interval["tokens"] / max(dt, 1e-9))}
+               "grad_norm": f"{float(gnorm):.3f}", "tokens_per_s": round(interval["tokens"] / max(dt, 1e-9)),
+               "held_nll": f"{nll[4] / cnt[4]:.4f}" if cnt[4] else "",
+               "local_layer": " ".join(str(x) for x in acc["local"])}
         with open(log_path, "a", newline="") as f:
             csv.DictWriter(f, LOG_FIELDS).writerow(row)
         log(" ".join(f"{k}={v}" for k, v in row.items()))
-        for t in acc.values():
-            t.zero_()
+        for key, t in acc.items():
+            if key == "local":
+                t.clear()
+            else:
+                t.zero_()
         interval = {"steps": 0, "tokens": 0, "t": time.time()}
 
     def do_save(path: Path, tag: str):
@@ -409,7 +497,7 @@ def main(argv=None) -> None:
         t = time.time()
         model.eval()
         max_len = max(l for _, ch in curriculum for l, _ in ch)
-        r = evaluator.quick(max_len=max(max_len, 1024))
+        r = evaluator.quick(max_len=max(max_len, 1024), v3=any(sc["kind_weights"].get(k, 0) > 0 for k in tasks.V3_KINDS))
         model.train()
         eval_s_est = max(5.0, 1.3 * (time.time() - t))
         last_eval_t = time.time()
@@ -443,28 +531,48 @@ def main(argv=None) -> None:
             cats = torch.from_numpy(cats_np)
             if cuda:
                 ids, cats = ids.pin_memory().to(device, non_blocking=True), cats.pin_memory().to(device, non_blocking=True)
-            w_all = cat_w[cats[:, 1:].long()]
-            w_total = w_all.sum().clamp_min(1e-6)
+            cat_all = cats[:, 1:].long()
+            if category_loss:  # each category's mean NLL, weighted: per-token weights w_c / n_c
+                n_c = torch.bincount(cat_all.reshape(-1), minlength=NC).float().clamp_min(1.0)
+                tok_w = cat_w / n_c
+                w_total = torch.ones((), device=device)
+            else:
+                tok_w = cat_w
+                w_total = cat_w[cat_all].sum().clamp_min(1e-6)
+            local_layer = None
+            if local_p > 0:
+                lrng = np.random.default_rng([sc["seed"], step, 11])
+                if lrng.random() < local_p:
+                    local_layer = int(lrng.integers(mcfg["num_hidden_layers"])) if not sc.get("local_layer_weights") \
+                        else int(lrng.choice(mcfg["num_hidden_layers"], p=layer_p))
+                    acc["local"].append(local_layer)
+                    qmask_all = F.pad(cats[:, 1:] == tasks.CAT_ANSWER, (0, 1))
+            attention_state = attention.STATE if local_p > 0 else {}
             lr = lr_at(step, sc)
             for gr in opt.param_groups:
                 gr["lr"] = lr
             mb = max(1, sc["micro_batch_tokens"] // L)
             for r0 in range(0, rows, mb):
                 x, c = ids[r0:r0 + mb], cats[r0:r0 + mb]
+                if local_p > 0:
+                    attention_state["layer"] = local_layer
+                    attention_state["qmask"] = qmask_all[r0:r0 + mb] if local_layer is not None else None
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda), fused_attention(cuda):
                     h = fwd_model(input_ids=x).last_hidden_state[:, :-1]
                     logits = model.lm_head(h)
                 tgt = x[:, 1:].long()
                 ct = c[:, 1:].long()
                 nll = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), tgt.reshape(-1), reduction="none").view_as(tgt)
-                w = cat_w[ct]
+                w = tok_w[ct]
                 loss = (nll * w).sum() / w_total
                 loss.backward()
                 with torch.no_grad():
                     acc["loss"] += loss.detach()
-                    acc["nll"] += torch.zeros(4, device=device).index_add_(0, ct.reshape(-1), nll.detach().reshape(-1))
-                    acc["cnt"] += torch.bincount(ct.reshape(-1), minlength=4).float()
+                    acc["nll"] += torch.zeros(NC, device=device).index_add_(0, ct.reshape(-1), nll.detach().reshape(-1))
+                    acc["cnt"] += torch.bincount(ct.reshape(-1), minlength=NC).float()
                     acc["correct"] += ((logits.argmax(-1) == tgt) & (ct == tasks.CAT_ANSWER)).sum()
+            if local_p > 0:
+                attention_state["layer"] = attention_state["qmask"] = None
             gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), sc["clip"])
             opt.step()
             opt.zero_grad(set_to_none=True)
