@@ -6,6 +6,7 @@ import io.github.compresskv.compress.CompressionMethods;
 import io.github.compresskv.compress.CompressionOptions;
 import io.github.compresskv.compress.KvCompressor;
 import io.github.compresskv.compress.Pooling;
+import io.github.compresskv.compress.ReconstructionScorer;
 import io.github.compresskv.model.ModelConfig;
 import picocli.CommandLine.Option;
 
@@ -17,7 +18,7 @@ final class CompressionFlags {
 
     @Option(names = "--method", paramLabel = "NAME", defaultValue = "full",
             description = "KV-cache compression: full, streamingllm, h2o, tova, knorm, random, snapkv, pyramidkv, adakv, cake,"
-                    + " compresskv, compresskv-srh, compresskv-alloc (default: ${DEFAULT-VALUE}).")
+                    + " compresskv, compresskv-srh, compresskv-alloc, kvzip (with --question-agnostic) (default: ${DEFAULT-VALUE}).")
     String method;
 
     @Option(names = "--budget", paramLabel = "B",
@@ -74,6 +75,12 @@ final class CompressionFlags {
     KvCompressor compressor(ModelConfig config, Path modelPath) {
         Budget b = budget != null ? Budget.tokens(budget) : Budget.ratio(ratio);
         return KvCompressor.create(CompressionMethods.byName(method), b, config, options(modelPath));
+    }
+
+    /** The compressor of a reconstructing method (kvzip) with the scores of its reconstruction pass. */
+    KvCompressor compressor(ModelConfig config, Path modelPath, ReconstructionScorer scores) {
+        Budget b = budget != null ? Budget.tokens(budget) : Budget.ratio(ratio);
+        return scores.compressor(CompressionMethods.byName(method), b, config, options(modelPath));
     }
 
     /** The decode-time compressor, or null when --decode-budget is not given. */
