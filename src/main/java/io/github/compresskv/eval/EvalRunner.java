@@ -204,7 +204,8 @@ public final class EvalRunner {
 
     /**
      * Tokens of the item's context part: the longest prefix of the prompt's tokens that its context text tokenizes to
-     * (a token that straddles the split goes to the question part), at least one token and leaving at least one.
+     * (a token that straddles the split goes to the question part: with byte-level BPE the {@code ".\n"} of the paper's
+     * {@code " </book>.\n Based on ..."}), at least one token and leaving at least one.
      */
     int contextTokens(EvalItem item, int[] prompt) {
         if (item.questionStart() < 0) {
