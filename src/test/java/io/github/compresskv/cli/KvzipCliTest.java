@@ -70,6 +70,8 @@ class KvzipCliTest {
                 "--question-agnostic");
         refused(CliTest.run("eval", "ruler", "--model", model.toString(), "--question-agnostic", "--out", dir.resolve("e2").toString()),
                 "--question-agnostic");
-        assertFalse(Files.exists(dir.resolve("e1")), "nothing is run");
+        refused(CliTest.run("bench", "--model", model.toString(), "--contexts", "64", "--methods", "full,kvzip", "--budgets", "16",
+                "--out", dir.resolve("b1").toString()), "--methods");
+        assertFalse(Files.exists(dir.resolve("e1")) || Files.exists(dir.resolve("b1")), "nothing is run");
     }
 }
