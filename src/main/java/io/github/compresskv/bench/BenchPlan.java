@@ -5,16 +5,25 @@ import io.github.compresskv.cache.KvStorage;
 import java.util.List;
 
 /**
- * What a sweep runs: every context length × method × budget (the method "full" once per context, without a
+ * What a sweep runs: every context length × method × unit × budget (the method "full" once per context, without a
  * budget), each with a timed prefill of {@code context} synthetic tokens, {@code warmup} untimed and
- * {@code genTokens} timed decode steps.
+ * {@code genTokens} timed decode steps. {@code units} are unit labels ({@code token}, {@code chunk10}, {@code sentence});
+ * a method with another unit than tokens is named {@code method+unit} in the points and results.
  */
-public record BenchPlan(List<Integer> contexts, List<String> methods, List<Integer> budgets, int genTokens, int warmup,
+public record BenchPlan(List<Integer> contexts, List<String> methods, List<Integer> budgets, List<String> units, int genTokens, int warmup,
                         KvStorage kvStorage, boolean streaming, int window) {
 
     public static final String FULL = "full";
 
+    /** Token units only. */
+    public BenchPlan(List<Integer> contexts, List<String> methods, List<Integer> budgets, int genTokens, int warmup,
+                     KvStorage kvStorage, boolean streaming, int window) {
+        this(contexts, methods, budgets, List.of("token"), genTokens, warmup, kvStorage, streaming, window);
+    }
+
     public BenchPlan {
+        units = List.copyOf(units);
+        if (units.isEmpty()) throw new IllegalArgumentException("--units: give at least one unit");
         contexts = List.copyOf(contexts);
         methods = List.copyOf(methods);
         budgets = List.copyOf(budgets);
@@ -39,10 +48,15 @@ public record BenchPlan(List<Integer> contexts, List<String> methods, List<Integ
         for (int n : contexts) {
             for (String m : methods) {
                 if (m.equalsIgnoreCase(FULL)) out.add(new Point(n, FULL, null));
-                else for (int b : budgets) out.add(new Point(n, m, b));
+                else for (String u : unitsOf(m)) for (int b : budgets) out.add(new Point(n, u.equals("token") ? m : m + "+" + u, b));
             }
         }
         return out;
+    }
+
+    /** The units method {@code m} runs with: tokens alone for methods whose scores do not rate content. */
+    List<String> unitsOf(String m) {
+        return io.github.compresskv.compress.CompressionMethods.byName(m).scoresContent() ? units : List.of("token");
     }
 
     /** The longest prompt plus the decode steps: what the model's context length must hold. */

@@ -20,10 +20,10 @@ import java.util.List;
  */
 public final class SweepRunner {
 
-    /** Makes the compressor of one method and budget (validating the method's options). */
+    /** Makes the compressor of one method (or {@code method+unit}) and budget for {@code prompt} (validating the method's options). */
     @FunctionalInterface
     public interface CompressorFactory {
-        KvCompressor create(String method, int budget);
+        KvCompressor create(String method, int budget, int[] prompt);
     }
 
     /** Called before each point (index from 0) and once more with index = total at the end. */
@@ -99,7 +99,7 @@ public final class SweepRunner {
         }
         KvCache cache = model.newCache(plan.kvStorage());
         boolean compressing = p.budget() != null;
-        KvCompressor compressor = compressing ? compressors.create(p.method(), p.budget()) : null;
+        KvCompressor compressor = compressing ? compressors.create(p.method(), p.budget(), prompt) : null;
 
         long t0 = System.nanoTime();
         float[] logits = compressing ? transformer.prefill(cache, prompt, compressor) : transformer.prefill(cache, prompt);

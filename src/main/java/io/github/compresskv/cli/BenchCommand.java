@@ -16,6 +16,9 @@ import io.github.compresskv.compress.Budget;
 import io.github.compresskv.compress.CompressionMethods;
 import io.github.compresskv.compress.CompressionOptions;
 import io.github.compresskv.compress.KvCompressor;
+import io.github.compresskv.tokenizer.Tokenizer;
+import io.github.compresskv.compress.SentenceEnds;
+import io.github.compresskv.compress.SelectionUnit;
 import io.github.compresskv.tensor.Simd;
 import io.github.compresskv.model.Model;
 import io.github.compresskv.model.ModelConfig;
@@ -83,6 +86,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--methods", split = ",", paramLabel = "NAME,...", defaultValue = "full",
             description = "Sweep: methods (full, compresskv, snapkv, ...; default: ${DEFAULT-VALUE}).")
     List<String> methods;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--units", split = ",", paramLabel = "U,...", defaultValue = "token",
+            description = "Sweep: selection units of the methods with content scores (token, chunk, sentence, chunk16, sentence-mean, ...;"
+                    + " default: ${DEFAULT-VALUE}).")
+    List<String> units;
 
     @Option(names = "--budgets", split = ",", paramLabel = "B,...", description = "Sweep: budgets (rows per KV head per layer) of the compressing methods.")
     List<Integer> budgets = new ArrayList<>();
@@ -192,16 +203,32 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The compressor of {@code method} or {@code method+unit}; sentence units read the (synthetic) prompt's tokens. */
+    static KvCompressor compressor(String variant, int budget, int[] prompt, ModelConfig c, CompressionOptions options, Tokenizer tokenizer) {
+        int plus = variant.indexOf('+');
+        String method = plus < 0 ? variant : variant.substring(0, plus);
+        SelectionUnit unit = plus < 0 ? SelectionUnit.token() : SelectionUnit.fromLabel(variant.substring(plus + 1));
+        KvCompressor k = KvCompressor.create(CompressionMethods.byName(method), Budget.tokens(budget), c, options.withUnit(unit));
+        return unit.kind() == SelectionUnit.Kind.SENTENCE ? k.sentences(SentenceEnds.of(tokenizer, prompt)) : k;
+    }
+
+    private static SelectionUnit unitOf(String flag) {
+        return CompressionFlags.parseUnit(flag, SelectionUnit.DEFAULT_CHUNK, SelectionUnit.DEFAULT_SENTENCE_CAP, "sum");
+    }
+
     private static double layerMatrixParams(ModelConfig c) { return WorkModel.layerMatrixParams(c); }
 
     static int[] syntheticTokens(int n, int vocab) { return SweepRunner.syntheticTokens(n, vocab); }
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     /** The sweep: rooflines, JIT warm-up, every point, rooflines again; then the run folder. */
     private int sweep() throws IOException {
-        BenchPlan plan = new BenchPlan(contexts, methods, budgets, genTokens, warmup, modelOptions.kvType, streaming, window);
+        try {
+            for (String u : units) unitOf(u); // a usage error before the model loads
+        } catch (io.github.compresskv.compress.CompressionException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        BenchPlan plan = new BenchPlan(contexts, methods, budgets, units.stream().map(u -> unitOf(u).label()).toList(), genTokens, warmup,
+                modelOptions.kvType, streaming, window);
         for (String m : plan.methods()) {
             // unknown names fail before the model loads; kvzip's reconstruction pass is not part of the sweep's prefill
             if (CompressionMethods.byName(m).reconstructs()) {
@@ -235,7 +262,7 @@ final class BenchCommand implements Callable<Integer> {
             CompressionOptions options = CompressionOptions.defaults().withWindow(window).withStreaming(streaming)
                     .withPromptStatesInFile(promptStatesInFile).withProfiles(heads, layers);
             SweepRunner runner = new SweepRunner(model, plan,
-                    (m, b) -> KvCompressor.create(CompressionMethods.byName(m), Budget.tokens(b), c, options));
+                    (m, b, prompt) -> compressor(m, b, prompt, c, options, lm.tokenizer()));
 
             int threads = model.parallel().threads();
             System.err.println("measuring memory bandwidth (streaming read of " + probeMib + " MiB) and vector FMA peak ...");

@@ -1,6 +1,13 @@
 package io.github.compresskv.cli;
 
 import io.github.compresskv.compress.Budget;
+import io.github.compresskv.compress.CompressionException;
+import io.github.compresskv.compress.SelectionUnit;
+import io.github.compresskv.compress.SentenceEnds;
+import io.github.compresskv.tokenizer.Tokenizer;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import io.github.compresskv.compress.DecodeTimeCompressor;
 import io.github.compresskv.compress.CompressionMethods;
 import io.github.compresskv.compress.CompressionOptions;
@@ -33,6 +40,26 @@ final class CompressionFlags {
 
     @Option(names = "--pool", paramLabel = "K", defaultValue = "5", description = "Average-pooling kernel of attention scores (default: ${DEFAULT-VALUE}).")
     int pool;
+
+    @Option(names = "--unit", paramLabel = "UNIT", defaultValue = "token",
+            description = "What the selection keeps: token (default), chunk (fixed --chunk-size windows) or sentence (sentences and lines,"
+                    + " split past --sentence-cap tokens); a unit's score aggregates its tokens' scores (--unit-score).")
+    String unit;
+
+    @Option(names = "--chunk-size", paramLabel = "N", defaultValue = "" + SelectionUnit.DEFAULT_CHUNK,
+            description = "Tokens per chunk with --unit chunk (default: ${DEFAULT-VALUE}).")
+    int chunkSize;
+
+    @Option(names = "--sentence-cap", paramLabel = "N", defaultValue = "" + SelectionUnit.DEFAULT_SENTENCE_CAP,
+            description = "With --unit sentence: longer sentences are split into near-equal pieces of at most N tokens (default: ${DEFAULT-VALUE}).")
+    int sentenceCap;
+
+    @Option(names = "--unit-score", paramLabel = "sum|mean", defaultValue = "sum",
+            description = "How a unit's score is made from its tokens' scores: sum (default) or mean.")
+    String unitScore;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
 
     @Option(names = "--head-profile", paramLabel = "FILE", description = "Semantic-retrieval-head profile (compresskv; default: beside the model).")
     Path headProfile;
@@ -71,29 +98,70 @@ final class CompressionFlags {
         return !full && (budget != null || ratio != null);
     }
 
-    /** The compressor for one prefill of this model (validating the flags). */
-    KvCompressor compressor(ModelConfig config, Path modelPath) {
+    /** The compressor for one prefill of {@code tokens} (validating the flags). */
+    KvCompressor compressor(ModelConfig config, Path modelPath, Tokenizer tokenizer, int[] tokens) {
         Budget b = budget != null ? Budget.tokens(budget) : Budget.ratio(ratio);
-        return KvCompressor.create(CompressionMethods.byName(method), b, config, options(modelPath));
+        KvCompressor c = KvCompressor.create(CompressionMethods.byName(method), b, config, options(modelPath));
+        return c.unit().isToken() ? c : c.sentences(SentenceEnds.of(tokenizer, tokens));
+    }
+
+    /**
+     * The selection unit of the flags, checked against the method and budget before anything runs: a bad value is a
+     * usage error (exit code 2) naming the flag.
+     */
+    SelectionUnit selectionUnit() {
+        try {
+            SelectionUnit u = parseUnit(unit, chunkSize, sentenceCap, unitScore);
+            if (!u.isToken()) KvCompressor.requireUnitApplies(CompressionMethods.byName(method), u);
+            if (u.kind() == SelectionUnit.Kind.CHUNK && budget != null && chunkSize > budget) {
+                throw new CompressionException("--chunk-size " + chunkSize + " is larger than --budget " + budget + "; a chunk must fit the budget");
+            }
+            if (u.kind() == SelectionUnit.Kind.CHUNK && decodeBudget != null && chunkSize > decodeBudget) {
+                throw new CompressionException("--chunk-size " + chunkSize + " is larger than --decode-budget " + decodeBudget + "; a chunk must fit the budget");
+            }
+            return u;
+        } catch (CompressionException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** A unit from its flags ({@code --unit}, {@code --chunk-size}, {@code --sentence-cap}, {@code --unit-score}). */
+    static SelectionUnit parseUnit(String name, int chunkSize, int sentenceCap, String score) {
+        if (chunkSize < 1) throw new CompressionException("--chunk-size must be ≥ 1, got " + chunkSize);
+        if (sentenceCap < 1) throw new CompressionException("--sentence-cap must be ≥ 1, got " + sentenceCap);
+        SelectionUnit.Aggregation a = switch (score == null ? "" : score.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "sum" -> SelectionUnit.Aggregation.SUM;
+            case "mean" -> SelectionUnit.Aggregation.MEAN;
+            default -> throw new CompressionException("unknown --unit-score '" + score + "'; valid: sum, mean");
+        };
+        String n = name == null ? "" : name.strip().toLowerCase(java.util.Locale.ROOT);
+        if (n.equals("token") || n.equals("chunk") || n.equals("sentence")) return SelectionUnit.parse(n, chunkSize, sentenceCap).withAggregation(a);
+        try {
+            return SelectionUnit.fromLabel(n); // a label as run folders show it: chunk16, sentence, sentence24-mean
+        } catch (CompressionException e) {
+            throw new CompressionException("unknown --unit '" + name + "'; valid: token, chunk, sentence, or a label such as chunk16, sentence24, sentence-mean");
+        }
     }
 
     /** The compressor of a reconstructing method (kvzip) with the scores of its reconstruction pass. */
-    KvCompressor compressor(ModelConfig config, Path modelPath, ReconstructionScorer scores) {
+    KvCompressor compressor(ModelConfig config, Path modelPath, ReconstructionScorer scores, Tokenizer tokenizer, int[] tokens) {
         Budget b = budget != null ? Budget.tokens(budget) : Budget.ratio(ratio);
-        return scores.compressor(CompressionMethods.byName(method), b, config, options(modelPath));
+        KvCompressor c = scores.compressor(CompressionMethods.byName(method), b, config, options(modelPath));
+        return c.unit().isToken() ? c : c.sentences(SentenceEnds.of(tokenizer, tokens));
     }
 
     /** The decode-time compressor, or null when --decode-budget is not given. */
-    DecodeTimeCompressor decodeCompressor(ModelConfig config, Path modelPath) {
+    DecodeTimeCompressor decodeCompressor(ModelConfig config, Path modelPath, Tokenizer tokenizer) {
         if (decodeBudget == null) return null;
         if (method.equalsIgnoreCase("full")) throw new IllegalArgumentException("--decode-budget needs a --method that evicts (e.g. snapkv)");
-        return new DecodeTimeCompressor(CompressionMethods.byName(method), decodeBudget, decodeInterval, config, options(modelPath));
+        return new DecodeTimeCompressor(CompressionMethods.byName(method), decodeBudget, decodeInterval, config, options(modelPath), tokenizer);
     }
 
     private CompressionOptions options(Path modelPath) {
         return CompressionOptions.defaults().withWindow(window).withPool(pool, Pooling.AVG).withStreaming(streaming)
                 .withPromptStatesInFile(promptStatesInFile).withStreamingFirstLast(firstLast)
-                .withProfiles(orDefault(headProfile, modelPath, ".heads.json"), orDefault(layerProfile, modelPath, ".layers.json"));
+                .withProfiles(orDefault(headProfile, modelPath, ".heads.json"), orDefault(layerProfile, modelPath, ".layers.json"))
+                .withUnit(selectionUnit());
     }
 
     /** A profile given by flag, else the file named after the model beside it, if present (else null). */

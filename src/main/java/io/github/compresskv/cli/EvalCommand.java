@@ -1,7 +1,9 @@
 package io.github.compresskv.cli;
 
 import io.github.compresskv.compress.CompressionMethods;
+import io.github.compresskv.compress.CompressionException;
 import io.github.compresskv.compress.CompressionOptions;
+import io.github.compresskv.compress.SelectionUnit;
 import io.github.compresskv.compress.Pooling;
 import io.github.compresskv.eval.EvalSettings;
 import io.github.compresskv.eval.EvalSuite;
@@ -52,6 +54,23 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--budgets", paramLabel = "B,...", split = ",", defaultValue = "32,64,128,256",
             description = "Budgets: prompt tokens kept per KV head per layer, window included (default: ${DEFAULT-VALUE}).")
     List<Integer> budgets;
+
+    @Option(names = "--units", paramLabel = "U,...", split = ",", defaultValue = "token",
+            description = "Selection units to sweep: token, chunk (--chunk-size tokens), sentence (split past --sentence-cap);"
+                    + " every method with content scores runs with each (default: ${DEFAULT-VALUE}).")
+    List<String> units;
+
+    @Option(names = "--chunk-size", paramLabel = "N", defaultValue = "" + SelectionUnit.DEFAULT_CHUNK,
+            description = "Tokens per chunk for --units chunk (default: ${DEFAULT-VALUE}).")
+    int chunkSize;
+
+    @Option(names = "--sentence-cap", paramLabel = "N", defaultValue = "" + SelectionUnit.DEFAULT_SENTENCE_CAP,
+            description = "Longest sentence unit before it is split (default: ${DEFAULT-VALUE}).")
+    int sentenceCap;
+
+    @Option(names = "--unit-score", paramLabel = "sum|mean", defaultValue = "sum",
+            description = "A unit's score from its tokens' scores: sum (default) or mean.")
+    String unitScore;
 
     @Option(names = "--lengths", paramLabel = "N,...", split = ",",
             description = "niah, ruler: context lengths in tokens (default: 1024,2048,4096,8192 where the model's context allows).")
@@ -146,9 +165,10 @@ final class EvalCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--question-agnostic applies to niah only (its prompts split into context and question)");
         }
         Path modelPath = modelOptions.modelPath();
+        List<SelectionUnit> selectionUnits = selectionUnits(); // usage errors before the model is loaded
         try (LoadedModel lm = LoadedModel.open(modelOptions, System.err)) {
             EvalSuite s = suite(lm.model().config().contextLength());
-            EvalSettings settings = settings(modelPath, methods, budgets, window, pool, headProfile, layerProfile, modelOptions);
+            EvalSettings settings = settings(modelPath, methods, budgets, selectionUnits, window, pool, headProfile, layerProfile, modelOptions);
             Path dir = out != null ? out : EvalRun.defaultOut(s.name());
             EvalRun.run(lm, modelPath, s, inputs(s), settings, questionAgnostic, dir, "compresskv " + String.join(" ", rawArgs()), System.out, System.err);
         }
@@ -242,11 +262,37 @@ final class EvalCommand implements Callable<Integer> {
         return out;
     }
 
-    static EvalSettings settings(Path modelPath, List<String> methods, List<Integer> budgets, int window, int pool, Path heads, Path layers,
-                                 ModelOptions modelOptions) {
+    static EvalSettings settings(Path modelPath, List<String> methods, List<Integer> budgets, List<SelectionUnit> units, int window, int pool,
+                                 Path heads, Path layers, ModelOptions modelOptions) {
         CompressionOptions o = CompressionOptions.defaults().withWindow(window).withPool(pool, Pooling.AVG)
                 .withProfiles(orBeside(heads, modelPath, ".heads.json"), orBeside(layers, modelPath, ".layers.json"));
-        return new EvalSettings(methods, budgets, o, modelOptions.kvType);
+        return new EvalSettings(methods, budgets, units, o, modelOptions.kvType);
+    }
+
+    /** The units of --units (with --chunk-size, --sentence-cap, --unit-score); a bad value is a usage error naming the flag. */
+    private List<SelectionUnit> selectionUnits() {
+        try {
+            List<SelectionUnit> out = new ArrayList<>();
+            for (String u : units) out.add(CompressionFlags.parseUnit(u, chunkSize, sentenceCap, unitScore));
+            if (out.stream().map(SelectionUnit::label).distinct().count() != out.size()) {
+                throw new CompressionException("--units: a unit is given twice: " + String.join(",", units));
+            }
+            for (SelectionUnit u : out) {
+                if (u.kind() != SelectionUnit.Kind.CHUNK) continue;
+                for (int b : budgets) {
+                    if (u.size() > b) throw new CompressionException("--chunk-size " + u.size() + " is larger than the budget " + b + " in --budgets; a chunk must fit the budget");
+                }
+            }
+            if (out.stream().anyMatch(u -> !u.isToken())) {
+                boolean anyScored = false;
+                for (String m : methods) anyScored |= io.github.compresskv.compress.CompressionMethods.byName(m.strip()).scoresContent();
+                if (!anyScored) throw new CompressionException("--units " + String.join(",", units) + ": none of --methods " + String.join(",", methods)
+                        + " scores what the rows hold (full, streamingllm and random run with token units only)");
+            }
+            return out;
+        } catch (CompressionException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     /** A profile given by flag, else {@code <model without .gguf><suffix>} beside the model when present. */

@@ -44,7 +44,7 @@ final class EvalRun {
         EvalRunner runner = new EvalRunner(lm.model(), lm.tokenizer(), suite, settings, questionAgnostic);
         long t0 = System.nanoTime();
         List<EvalItem> items = runner.items();
-        err.printf(Locale.ROOT, "%s: %d items x %d method/budget combinations, built in %.1f s%n", suite.name(), items.size(),
+        err.printf(Locale.ROOT, "%s: %d items x %d method/unit/budget combinations, built in %.1f s%n", suite.name(), items.size(),
                 settings.combos().size(), (System.nanoTime() - t0) / 1e9);
         try (RunFolder folder = RunFolder.open(out, RunConfig.of(suite, settings, modelPath, commandLine, inputs, questionAgnostic))) {
             if (folder.truncatedTornLine()) err.println("cut an incomplete last line from " + out.resolve(RunFolder.PREDICTIONS));

@@ -74,6 +74,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        compression.selectionUnit(); // bad unit flags are usage errors, found before the model is loaded
         boolean reconstructs = reconstructionFlags();
         String text = promptText();
         var samplerConfig = sampling.samplerConfig();
@@ -93,7 +94,7 @@ final class GenerateCommand implements Callable<Integer> {
             if (questionAgnostic && questions.isEmpty()) throw new IllegalArgumentException("--question-agnostic needs at least one --question");
             if (!questionAgnostic && !questions.isEmpty()) throw new IllegalArgumentException("--question needs --question-agnostic");
             Session session = new Session(lm.model(), modelOptions.kvType);
-            DecodeTimeCompressor decodeCompressor = compression.decodeCompressor(lm.model().config(), modelOptions.model);
+            DecodeTimeCompressor decodeCompressor = compression.decodeCompressor(lm.model().config(), modelOptions.model, lm.tokenizer());
             if (decodeCompressor != null) session.decodeObserver(decodeCompressor);
             StdoutText stdout = new StdoutText(System.out);
             String note = samplerConfig.isGreedy() ? "greedy" : "seed " + samplerConfig.seed();
@@ -107,13 +108,13 @@ final class GenerateCommand implements Callable<Integer> {
                 prefillMs = (t1 - t0) / 1e6;
                 ReconstructionScorer scores = new ContextReconstruction(lm.model(), lm.tokenizer()).score(session.cache(), tokens);
                 long t2 = System.nanoTime();
-                CompressionReport cr = scores.compress(compression.compressor(lm.model().config(), modelOptions.model, scores), session.cache());
+                CompressionReport cr = scores.compress(compression.compressor(lm.model().config(), modelOptions.model, scores, lm.tokenizer(), tokens), session.cache());
                 long t3 = System.nanoTime();
                 err.printf(Locale.ROOT, "prefill %d tokens in %.1f ms | reconstruction pass %d tokens (%d chunks) in %.1f ms"
                                 + " (%.2f x the prefill; scoring %.1f ms of it) | eviction %.1f ms | %s%n", tokens.length, prefillMs, scores.passTokens(),
                         scores.chunks(), (t2 - t1) / 1e6, (t2 - t1) / 1e6 / prefillMs, scores.scoringNanos() / 1e6, (t3 - t2) / 1e6, cr.summary());
             } else if (compression.compresses()) {
-                KvCompressor compressor = compression.compressor(lm.model().config(), modelOptions.model);
+                KvCompressor compressor = compression.compressor(lm.model().config(), modelOptions.model, lm.tokenizer(), tokens);
                 session.prefill(tokens, compressor);
                 long t1 = System.nanoTime();
                 prefillMs = (t1 - t0) / 1e6;

@@ -6,7 +6,8 @@ import java.util.Arrays;
  * Ada-KV (Ada-SnapKV) selection: the layer's H·(B − w) candidate slots are shared by its H KV heads. Every head
  * first gets a floor of ⌊α·(B − w)⌋ of its own best candidates (α = 0.2); the remaining H·(B − w − floor) slots go
  * to the best remaining scores across all heads of the layer (ties: lower head, then lower index). Per-head
- * budgets therefore vary, and their total is exactly H·(B − w) (+ the window per head).
+ * budgets therefore vary, and their total is exactly H·(B − w) (+ the window per head). With units, the floor is
+ * each head's best units and the global fill ranks the units of the rows not yet taken across the heads.
  */
 public final class AdaKvSelector implements Selector {
     private final double floorFraction;
@@ -17,17 +18,18 @@ public final class AdaKvSelector implements Selector {
     }
 
     @Override
-    public int[][] select(LayerScores scores, int budget, int promptLength, int window, int kvHeads) {
+    public int[][] select(LayerScores scores, CandidateUnits units, int budget, int promptLength, int window, int kvHeads) {
         if (promptLength <= budget) return null;
         int n = promptLength - window, k = Math.max(0, budget - window);
         int floor = (int) Math.floor(floorFraction * k);
         boolean[][] taken = new boolean[kvHeads][n];
         int[] counts = new int[kvHeads];
         for (int g = 0; g < kvHeads; g++) {
-            for (int j : TopK.best(scores.forHead(g), floor)) taken[g][j] = true;
+            for (int j : units.best(scores.forHead(g), g, floor)) taken[g][j] = true;
             counts[g] = floor;
         }
         long rest = (long) kvHeads * (k - floor);
+        if (!units.isToken()) return unitFill(scores, units, taken, rest, n, window, kvHeads);
         if ((long) kvHeads * n >= Integer.MAX_VALUE) throw new CompressionException("layer too large for Ada-KV selection: " + kvHeads + " × " + n);
         long[] keys = new long[kvHeads * (n - floor)];
         int m = 0;
@@ -45,6 +47,23 @@ public final class AdaKvSelector implements Selector {
         for (int g = 0; g < kvHeads; g++) {
             int[] sel = new int[counts[g]];
             int c = 0;
+            for (int j = 0; j < n; j++) if (taken[g][j]) sel[c++] = j;
+            kept[g] = TopK.withWindow(sel, n, window);
+        }
+        return kept;
+    }
+
+    private static int[][] unitFill(LayerScores scores, CandidateUnits units, boolean[][] taken, long rest, int n, int window, int kvHeads) {
+        float[][] rows = new float[kvHeads][];
+        int[][] ids = new int[kvHeads][];
+        for (int g = 0; g < kvHeads; g++) { rows[g] = scores.forHead(g); ids[g] = units.forHead(g); }
+        UnitTopK.fill(rows, ids, taken, rest, units.aggregation());
+        int[][] kept = new int[kvHeads][];
+        for (int g = 0; g < kvHeads; g++) {
+            int c = 0;
+            for (boolean t : taken[g]) if (t) c++;
+            int[] sel = new int[c];
+            c = 0;
             for (int j = 0; j < n; j++) if (taken[g][j]) sel[c++] = j;
             kept[g] = TopK.withWindow(sel, n, window);
         }

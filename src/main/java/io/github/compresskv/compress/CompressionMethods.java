@@ -8,6 +8,8 @@ import java.util.Map;
 /** The method presets by name (issue 4's table); the engine only ever sees the composed policy. */
 public final class CompressionMethods {
     private static final Map<String, CompressionMethod> METHODS = new LinkedHashMap<>();
+    /** Presets whose scores say nothing of the content (no eviction, position, random): units do not apply to them. */
+    private static final java.util.Set<String> UNSCORED = java.util.Set.of("full", "streamingllm", "random");
 
     static {
         add("full", "no eviction", (o, b) -> CompressionPolicy.none());
@@ -39,14 +41,15 @@ public final class CompressionMethods {
         // its scores come from a reconstruction pass over the prefilled context (ContextReconstruction), not from a prefill
         METHODS.put("kvzip", new CompressionMethod("kvzip",
                 "question-agnostic: max attention from a teacher-forced repetition of the context (KVzip), per-KV-head top-(B-w)",
-                (o, b) -> new CompressionPolicy(ReconstructionScorer.UNSCORED, new PerHeadTopKSelector(), new UniformAllocator()), true));
+                (o, b) -> new CompressionPolicy(ReconstructionScorer.UNSCORED, new PerHeadTopKSelector(), new UniformAllocator()), true, true));
     }
 
     private CompressionMethods() {}
 
     private static void add(String name, String summary, java.util.function.BiFunction<CompressionOptions, Budget, CompressionPolicy> f) {
-        METHODS.put(name, new CompressionMethod(name, summary, f));
+        METHODS.put(name, new CompressionMethod(name, summary, f, !UNSCORED.contains(name)));
     }
+
 
     /** The preset named {@code name} (case-insensitive); an unknown name lists the valid ones. */
     public static CompressionMethod byName(String name) {

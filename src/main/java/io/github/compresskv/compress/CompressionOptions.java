@@ -21,36 +21,41 @@ import java.nio.file.Path;
  * @param promptStatesInFile the prefill keeps the prompt's hidden states between layers in a temporary file (the
  *                           operating system's page cache) instead of the Java heap ({@code --prompt-states-in-file});
  *                           meant with {@code streaming}, where they are the largest remaining part of the memory
+ * @param unit               what the selectors keep: tokens (default), chunks or sentences ({@code --unit})
  */
 public record CompressionOptions(int window, int poolKernel, Pooling pooling, int retrievalHeads, boolean streaming, long seed,
                                  int sinks, boolean streamingFirstLast, double cakeGamma, double cakeTau1, double cakeTau2,
-                                 int pyramidBeta, double adaFloor, Path headProfile, Path layerProfile, boolean promptStatesInFile) {
+                                 int pyramidBeta, double adaFloor, Path headProfile, Path layerProfile, boolean promptStatesInFile,
+                                 SelectionUnit unit) {
 
     public CompressionOptions {
         if (window < 1) throw new CompressionException("--window must be ≥ 1, got " + window);
         if (poolKernel < 1 || poolKernel % 2 == 0) throw new CompressionException("--pool must be an odd kernel size ≥ 1, got " + poolKernel);
+        if (unit == null) unit = SelectionUnit.token();
         if (retrievalHeads < 1) throw new CompressionException("retrieval heads per layer must be ≥ 1, got " + retrievalHeads);
     }
 
     public static CompressionOptions defaults() {
-        return new CompressionOptions(8, 5, Pooling.AVG, 4, false, 42, 4, false, 200, Double.NaN, Double.NaN, 20, 0.2, null, null, false);
+        return new CompressionOptions(8, 5, Pooling.AVG, 4, false, 42, 4, false, 200, Double.NaN, Double.NaN, 20, 0.2, null, null, false, SelectionUnit.token());
     }
 
-    public CompressionOptions withWindow(int w) { return new CompressionOptions(w, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile); }
+    public CompressionOptions withWindow(int w) { return new CompressionOptions(w, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile, unit); }
 
-    public CompressionOptions withPool(int kernel, Pooling p) { return new CompressionOptions(window, kernel, p, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile); }
+    public CompressionOptions withPool(int kernel, Pooling p) { return new CompressionOptions(window, kernel, p, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile, unit); }
 
-    public CompressionOptions withRetrievalHeads(int k) { return new CompressionOptions(window, poolKernel, pooling, k, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile); }
+    public CompressionOptions withRetrievalHeads(int k) { return new CompressionOptions(window, poolKernel, pooling, k, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile, unit); }
 
-    public CompressionOptions withStreaming(boolean s) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, s, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile); }
+    public CompressionOptions withStreaming(boolean s) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, s, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile, unit); }
 
-    public CompressionOptions withSeed(long s) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, s, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile); }
+    public CompressionOptions withSeed(long s) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, s, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile, unit); }
 
-    public CompressionOptions withStreamingFirstLast(boolean f) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, f, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile); }
+    public CompressionOptions withStreamingFirstLast(boolean f) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, f, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile, unit); }
 
-    public CompressionOptions withCake(double gamma, double tau1, double tau2) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, gamma, tau1, tau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile); }
+    public CompressionOptions withCake(double gamma, double tau1, double tau2) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, gamma, tau1, tau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile, unit); }
 
-    public CompressionOptions withProfiles(Path heads, Path layers) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, heads, layers, promptStatesInFile); }
+    public CompressionOptions withProfiles(Path heads, Path layers) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, heads, layers, promptStatesInFile, unit); }
 
-    public CompressionOptions withPromptStatesInFile(boolean f) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, f); }
+    public CompressionOptions withPromptStatesInFile(boolean f) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, f, unit); }
+
+    public CompressionOptions withUnit(SelectionUnit u) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile, u); }
 }

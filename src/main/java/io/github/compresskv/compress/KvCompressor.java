@@ -19,6 +19,9 @@ import java.util.Arrays;
  * <p>Appended prefills (promptStart &gt; 0): only this prefill's rows (the last promptLength rows of every head)
  * are candidates; the rows already in the cache are kept as they are, and budgets count this prefill's rows only.
  * One compressor serves one prefill.
+ *
+ * <p>Units ({@link CompressionOptions#unit()}): candidates are grouped by their absolute positions, chunks counted from
+ * the prompt's first position, sentences read from the prompt's tokens given with {@link #sentences}.
  */
 public final class KvCompressor implements PrefillObserver {
     private final String name;
@@ -37,6 +40,9 @@ public final class KvCompressor implements PrefillObserver {
     private final int[][] bases;
     /** Current kept prompt-relative indices per [layer][kvHead]; null = all prompt rows still there. */
     private final int[][][] kept;
+    private final CandidateUnits[] units;
+    private SentenceEnds sentenceEnds;
+    private int unitOrigin = -1;
     private long bytesBefore;
     private long peakBytes;
     private long scoringNanos;
@@ -53,13 +59,43 @@ public final class KvCompressor implements PrefillObserver {
         this.scores = new LayerScores[layers];
         this.bases = new int[layers][];
         this.kept = new int[layers][][];
+        this.units = new CandidateUnits[layers];
         if (policy.evicts()) budget.requireAtLeastWindow(options.window());
     }
 
     /** The compressor of a named preset (reads the profiles it needs now). */
     public static KvCompressor create(CompressionMethod method, Budget budget, ModelConfig config, CompressionOptions options) {
-        return new KvCompressor(method.name(), method.policy(options, budget), budget, config, options);
+        requireUnitApplies(method, options.unit());
+        String name = options.unit().isToken() ? method.name() : method.name() + " (" + options.unit().label() + " units)";
+        return new KvCompressor(name, method.policy(options, budget), budget, config, options);
     }
+
+    /** Fails when {@code unit} is not tokens and the method's scores do not rate content (full, streamingllm, random). */
+    public static void requireUnitApplies(CompressionMethod method, SelectionUnit unit) {
+        if (!unit.isToken() && !method.scoresContent()) {
+            throw new CompressionException("--unit " + unit.kind().name().toLowerCase(java.util.Locale.ROOT) + " needs a method that scores what the rows hold;"
+                    + " " + method.name() + " " + (method.name().equals("full") ? "evicts nothing" : "ranks rows by position or at random") + " (use --unit token)");
+        }
+    }
+
+    /**
+     * The tokens of this prefill, for sentence units: index 0 is the prefill's first token (or, with {@link #unitOrigin},
+     * that position). Returns this.
+     */
+    public KvCompressor sentences(SentenceEnds ends) {
+        this.sentenceEnds = ends;
+        return this;
+    }
+
+    /** Counts chunks (and indexes the sentence ends) from this absolute position instead of the prompt's start. Returns this. */
+    public KvCompressor unitOrigin(int position) {
+        if (position < 0) throw new IllegalArgumentException("unit origin " + position);
+        this.unitOrigin = position;
+        return this;
+    }
+
+    /** The unit this compressor selects. */
+    public SelectionUnit unit() { return options.unit(); }
 
     @Override
     public int observationWindow() { return policy.evicts() ? options.window() : 0; }
@@ -88,6 +124,8 @@ public final class KvCompressor implements PrefillObserver {
 
         long t0 = System.nanoTime();
         scores[layer] = policy.scorer().score(new LayerTaps(layer, cache, heads, promptLength, window, windowQueries, cumulativeAttention));
+        units[layer] = CandidateUnits.of(options.unit(), cache, layer, bases[layer], promptLength - window,
+                unitOrigin >= 0 ? unitOrigin : promptStart, sentenceEnds);
         scoringNanos += System.nanoTime() - t0;
 
         if (!options.streaming()) return;
@@ -98,6 +136,7 @@ public final class KvCompressor implements PrefillObserver {
         } else {
             evict(cache, layer, budgets[layer]);
             scores[layer] = null;
+            units[layer] = null;
         }
     }
 
@@ -125,19 +164,32 @@ public final class KvCompressor implements PrefillObserver {
         if (s == null || promptLength <= layerBudget) return;
         long t0 = System.nanoTime();
         int[][] current = kept[l];
-        LayerScores candidates = s;
+        int[][] sel = null;
         if (current != null) {
             int most = 0;
             for (int[] k : current) most = Math.max(most, k.length);
             if (most <= layerBudget) { selectingNanos += System.nanoTime() - t0; return; }
-            candidates = masked(s, current);
+            // whole units are not nested across budgets the way single tokens are: select from the full scores as a
+            // one-shot compression would, and mask the evicted rows only when that would need a row already gone
+            if (!units[l].isToken()) {
+                sel = policy.selector().select(s, units[l], layerBudget, promptLength, window, kvHeads);
+                if (!subset(sel, current)) sel = null;
+            }
+            if (sel == null) sel = policy.selector().select(masked(s, current), units[l], layerBudget, promptLength, window, kvHeads);
+        } else {
+            sel = policy.selector().select(s, units[l], layerBudget, promptLength, window, kvHeads);
         }
-        int[][] sel = policy.selector().select(candidates, layerBudget, promptLength, window, kvHeads);
         if (sel != null) {
             for (int g = 0; g < kvHeads; g++) cache.retain(l, g, rows(bases[l][g], sel[g], current == null ? null : current[g]));
             kept[l] = sel;
         }
         selectingNanos += System.nanoTime() - t0;
+    }
+
+    private static boolean subset(int[][] sel, int[][] current) {
+        if (sel == null) return false;
+        for (int g = 0; g < sel.length; g++) for (int j : sel[g]) if (Arrays.binarySearch(current[g], j) < 0) return false;
+        return true;
     }
 
     /** Scores with the already evicted candidates at −∞ (so a re-eviction only picks rows still present). */
@@ -172,6 +224,7 @@ public final class KvCompressor implements PrefillObserver {
             for (int l = 0; l < layers; l++) evict(cache, l, budgets[l]);
         }
         Arrays.fill(scores, null);
+        Arrays.fill(units, null);
         int[][] rows = new int[layers][kvHeads];
         for (int l = 0; l < layers; l++) for (int g = 0; g < kvHeads; g++) rows[l][g] = cache.rows(l, g);
         return new CompressionReport(name, Math.max(promptLength, 0), bytesBefore, cache.bytes(), Math.max(peakBytes, cache.bytes()),

@@ -1,14 +1,14 @@
 package io.github.compresskv.compress;
 
-/** SnapKV selection: each KV head keeps its own top-(B − w) candidates plus the window. */
+/** SnapKV selection: each KV head keeps its own top-(B − w) candidates (or units) plus the window. */
 public final class PerHeadTopKSelector implements Selector {
 
     @Override
-    public int[][] select(LayerScores scores, int budget, int promptLength, int window, int kvHeads) {
+    public int[][] select(LayerScores scores, CandidateUnits units, int budget, int promptLength, int window, int kvHeads) {
         if (promptLength <= budget) return null;
         int k = Math.max(0, budget - window), n = promptLength - window;
         int[][] kept = new int[kvHeads][];
-        for (int g = 0; g < kvHeads; g++) kept[g] = TopK.withWindow(TopK.best(scores.forHead(g), k), n, window);
+        for (int g = 0; g < kvHeads; g++) kept[g] = TopK.withWindow(units.best(scores.forHead(g), g, k), n, window);
         return kept;
     }
 }

@@ -75,8 +75,10 @@ public final class ReconstructionScorer implements Scorer {
     public KvCompressor compressor(CompressionMethod method, Budget budget, ModelConfig config, CompressionOptions options) {
         if (!method.reconstructs()) throw new IllegalArgumentException(method.name() + " does not score by reconstruction");
         if (scores == null) throw new IllegalStateException("the placeholder has no scores");
+        KvCompressor.requireUnitApplies(method, options.unit());
         CompressionPolicy p = method.policy(options, budget);
-        return new KvCompressor(method.name(), new CompressionPolicy(this, p.selector(), p.allocator()), budget, config, options);
+        String name = options.unit().isToken() ? method.name() : method.name() + " (" + options.unit().label() + " units)";
+        return new KvCompressor(name, new CompressionPolicy(this, p.selector(), p.allocator()), budget, config, options);
     }
 
     /**

@@ -7,6 +7,8 @@ import io.github.compresskv.compress.CompressionReport;
 import io.github.compresskv.compress.ContextReconstruction;
 import io.github.compresskv.compress.KvCompressor;
 import io.github.compresskv.compress.ReconstructionScorer;
+import io.github.compresskv.compress.SelectionUnit;
+import io.github.compresskv.compress.SentenceEnds;
 import io.github.compresskv.generate.GenerationResult;
 import io.github.compresskv.generate.SamplerConfig;
 import io.github.compresskv.generate.Session;
@@ -22,7 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Runs a suite over methods × budgets: per item ONE prefill (every compressor records its scores from it through a
+ * Runs a suite over methods × units × budgets: per item ONE prefill (every compressor records its scores from it through a
  * {@link SharedPrefillObserver}), then per (method, budget) a fork of the session, the compressor's eviction on the
  * fork (none for {@code full}), a greedy generation and the suite's score, appended to the run folder at once.
  * Work already in the folder is skipped; an item whose combinations are all done is not even prefilled.
@@ -68,7 +70,7 @@ public final class EvalRunner {
             if (m.reconstructs() && !questionAgnostic) {
                 throw new IllegalArgumentException("--methods " + m.name() + " needs --question-agnostic: it compresses a context before its question is known");
             }
-            KvCompressor.create(m, Budget.tokens(c.budget()), model.config(), settings.options());
+            compressor(c, null);
         }
     }
 
@@ -99,7 +101,7 @@ public final class EvalRunner {
         for (EvalItem item : items) {
             List<EvalSettings.Combo> todo = new ArrayList<>();
             for (EvalSettings.Combo c : combos) {
-                if (folder.isDone(item.id(), c.method(), c.budget())) {
+                if (folder.isDone(item.id(), c.variant(), c.budget())) {
                     done++;
                     if (progress != null) progress.done(done, total, item, c, null, true);
                 } else {
@@ -110,7 +112,7 @@ public final class EvalRunner {
             for (Prediction p : runItem(item, todo)) {
                 folder.append(p);
                 done++;
-                if (progress != null) progress.done(done, total, item, new EvalSettings.Combo(p.method(), p.budget()), p, false);
+                if (progress != null) progress.done(done, total, item, new EvalSettings.Combo(p.method(), SelectionUnit.fromLabel(p.unit()), p.budget()), p, false);
             }
         }
     }
@@ -125,10 +127,8 @@ public final class EvalRunner {
         }
         if (questionAgnostic) return runQuestionAgnostic(item, prompt, combos);
         List<KvCompressor> compressors = new ArrayList<>();
-        for (EvalSettings.Combo c : combos) {
-            compressors.add(c.compresses() ? KvCompressor.create(CompressionMethods.byName(c.method()), Budget.tokens(c.budget()),
-                    model.config(), settings.options()) : null);
-        }
+        SentenceEnds ends = combos.stream().anyMatch(c -> c.unit().kind() == SelectionUnit.Kind.SENTENCE) ? SentenceEnds.of(tokenizer, prompt) : null;
+        for (EvalSettings.Combo c : combos) compressors.add(c.compresses() ? compressor(c, ends) : null);
         List<KvCompressor> observing = compressors.stream().filter(java.util.Objects::nonNull).toList();
         Session session = new Session(model, settings.storage());
         long t0 = System.nanoTime();
@@ -148,7 +148,7 @@ public final class EvalRunner {
             }
             GenerationResult g = fork.generate(SamplerConfig.greedy(), stop, TokenDecoder.of(tokenizer), s -> { });
             String text = g.text();
-            out.add(new Prediction(item.id(), item.task(), c.method(), c.budget(), text, suite.score(item, text), kvFraction,
+            out.add(new Prediction(item.id(), item.task(), c.method(), c.unit().label(), c.budget(), text, suite.score(item, text), kvFraction,
                     prompt.length, g.generatedTokens(), prefillMs, g.decodeMs(), item.attributes()));
         }
         return out;
@@ -160,11 +160,12 @@ public final class EvalRunner {
         int[] context = Arrays.copyOf(prompt, split), question = Arrays.copyOfRange(prompt, split, prompt.length);
         List<CompressionMethod> methods = new ArrayList<>();
         List<KvCompressor> compressors = new ArrayList<>();
+        SentenceEnds ends = combos.stream().anyMatch(c -> c.unit().kind() == SelectionUnit.Kind.SENTENCE) ? SentenceEnds.of(tokenizer, context) : null;
         for (EvalSettings.Combo c : combos) {
             CompressionMethod m = CompressionMethods.byName(c.method());
             methods.add(m);
             // reconstructing methods get their compressor once the pass has scored the context
-            compressors.add(c.compresses() && !m.reconstructs() ? KvCompressor.create(m, Budget.tokens(c.budget()), model.config(), settings.options()) : null);
+            compressors.add(c.compresses() && !m.reconstructs() ? compressor(c, ends) : null);
         }
         List<KvCompressor> observing = compressors.stream().filter(java.util.Objects::nonNull).toList();
         Session session = new Session(model, settings.storage());
@@ -188,7 +189,8 @@ public final class EvalRunner {
             CompressionReport r = null;
             boolean reconstructing = c.compresses() && methods.get(i).reconstructs();
             if (reconstructing) {
-                r = scores.compress(scores.compressor(methods.get(i), Budget.tokens(c.budget()), model.config(), settings.options()), fork.cache());
+                KvCompressor k = scores.compressor(methods.get(i), Budget.tokens(c.budget()), model.config(), settings.options().withUnit(c.unit()));
+                r = scores.compress(ends == null ? k : k.sentences(ends), fork.cache());
             } else if (compressors.get(i) != null) {
                 r = compressors.get(i).finish(fork.cache());
             }
@@ -196,7 +198,7 @@ public final class EvalRunner {
             GenerationResult g = fork.generate(question, SamplerConfig.greedy(), stop, TokenDecoder.of(tokenizer), s -> { });
             String text = g.text();
             // a reconstructing method's prefill time includes its pass: the work it needs before the first question
-            out.add(new Prediction(item.id(), item.task(), c.method(), c.budget(), text, suite.score(item, text), kvFraction,
+            out.add(new Prediction(item.id(), item.task(), c.method(), c.unit().label(), c.budget(), text, suite.score(item, text), kvFraction,
                     prompt.length, g.generatedTokens(), prefillMs + (reconstructing ? reconstructionMs : 0), g.decodeMs(), item.attributes()));
         }
         return out;
@@ -221,6 +223,13 @@ public final class EvalRunner {
                     + prompt.length + " tokens)");
         }
         return k;
+    }
+
+    /** The compressor of one combination, reading sentences from {@code ends} (the prompt's) when its unit needs them. */
+    private KvCompressor compressor(EvalSettings.Combo c, SentenceEnds ends) {
+        KvCompressor k = KvCompressor.create(CompressionMethods.byName(c.method()), Budget.tokens(c.budget()), model.config(),
+                settings.options().withUnit(c.unit()));
+        return ends == null ? k : k.sentences(ends);
     }
 
     /** The suite's stop strings, and a newline for items marked {@code stop_on_newline=true} (LongBench's samsum). */

@@ -8,29 +8,34 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One line of {@code predictions.jsonl}: an item answered under one (method, budget). Budget 0 means the full
- * cache (method {@code full}). {@code kvFraction} is the KV bytes kept after compression over the bytes of the
- * uncompressed prompt.
+ * One line of {@code predictions.jsonl}: an item answered under one (method, unit, budget). Budget 0 means the full
+ * cache (method {@code full}). {@code unit} is the selection unit's label ({@code token} when absent from an older
+ * file). {@code kvFraction} is the KV bytes kept after compression over the bytes of the uncompressed prompt.
  */
-public record Prediction(String itemId, String task, String method, int budget, String prediction, double score,
+public record Prediction(String itemId, String task, String method, String unit, int budget, String prediction, double score,
                          double kvFraction, int promptTokens, int generatedTokens, double prefillMs, double decodeMs,
                          Map<String, String> attributes) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public Prediction {
         attributes = Map.copyOf(attributes);
+        if (unit == null || unit.isBlank()) unit = "token";
     }
 
-    /** The (item, method, budget) this line answers, used to skip finished work on resume. */
-    public String key() { return key(itemId, method, budget); }
+    /** The variant this line answers: {@code method} or {@code method+unit} (see {@link EvalSettings#variants()}). */
+    public String variant() { return EvalSettings.variant(method, unit); }
 
-    public static String key(String itemId, String method, int budget) { return itemId + "\u0000" + method + "\u0000" + budget; }
+    /** The (item, variant, budget) this line answers, used to skip finished work on resume. */
+    public String key() { return key(itemId, variant(), budget); }
+
+    public static String key(String itemId, String variant, int budget) { return itemId + "\u0000" + variant + "\u0000" + budget; }
 
     public ObjectNode toJson() {
         ObjectNode o = JSON.createObjectNode();
         o.put("id", itemId);
         o.put("task", task);
         o.put("method", method);
+        o.put("unit", unit);
         o.put("budget", budget);
         o.put("prediction", prediction);
         o.put("score", score);
@@ -49,7 +54,7 @@ public record Prediction(String itemId, String task, String method, int budget, 
         Map<String, String> attrs = new LinkedHashMap<>();
         JsonNode a = o.path("attributes");
         a.fieldNames().forEachRemaining(k -> attrs.put(k, a.get(k).asText()));
-        return new Prediction(text(o, "id"), text(o, "task"), text(o, "method"), required(o, "budget").asInt(),
+        return new Prediction(text(o, "id"), text(o, "task"), text(o, "method"), o.path("unit").asText("token"), required(o, "budget").asInt(),
                 text(o, "prediction"), required(o, "score").asDouble(), required(o, "kv_fraction").asDouble(),
                 o.path("prompt_tokens").asInt(), o.path("generated_tokens").asInt(), o.path("prefill_ms").asDouble(),
                 o.path("decode_ms").asDouble(), attrs);

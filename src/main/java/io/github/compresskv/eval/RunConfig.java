@@ -52,6 +52,10 @@ public final class RunConfig {
         if (!inputs.isEmpty()) run.set("suite_inputs", RunFolder.JSON.valueToTree(inputs));
         run.set("methods", RunFolder.JSON.valueToTree(settings.methods()));
         run.set("budgets", RunFolder.JSON.valueToTree(settings.budgets()));
+        // written only when other than tokens, so that run folders from before units resume unchanged
+        if (!settings.units().equals(java.util.List.of(io.github.compresskv.compress.SelectionUnit.token()))) {
+            run.set("units", RunFolder.JSON.valueToTree(settings.units().stream().map(io.github.compresskv.compress.SelectionUnit::label).toList()));
+        }
         ObjectNode c = run.putObject("compression");
         var o = settings.options();
         c.put("window", o.window());

@@ -136,7 +136,8 @@ public final class RunFolder implements AutoCloseable {
     /** Whether opening cut off an incomplete last line (an interrupted write). */
     public boolean truncatedTornLine() { return truncatedTornLine; }
 
-    public boolean isDone(String itemId, String method, int budget) { return done.contains(Prediction.key(itemId, method, budget)); }
+    /** Whether item {@code itemId} has its answer for the variant ({@code method} or {@code method+unit}) and budget. */
+    public boolean isDone(String itemId, String variant, int budget) { return done.contains(Prediction.key(itemId, variant, budget)); }
 
     /** All predictions, resumed and new, in file order. */
     public List<Prediction> predictions() { return Collections.unmodifiableList(predictions); }

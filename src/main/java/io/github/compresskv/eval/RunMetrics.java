@@ -13,9 +13,12 @@ import java.util.Map;
  */
 public record RunMetrics(String suite, String headline, List<Row> rows) {
 
-    /** One (method, budget): {@code metrics} in percent, {@code kvFraction} in 0…1. */
-    public record Row(String method, int budget, int items, double kvFraction, Map<String, Double> metrics) {
+    /** One (method, unit, budget): {@code metrics} in percent, {@code kvFraction} in 0…1. */
+    public record Row(String method, String unit, int budget, int items, double kvFraction, Map<String, Double> metrics) {
         public double headline(String key) { return metrics.getOrDefault(key, Double.NaN); }
+
+        /** {@code method} or {@code method+unit}. */
+        public String variant() { return EvalSettings.variant(method, unit); }
     }
 
     public static RunMetrics of(EvalSuite suite, EvalSettings settings, List<EvalItem> items, List<Prediction> predictions) {
@@ -26,7 +29,7 @@ public record RunMetrics(String suite, String headline, List<Row> rows) {
             List<EvalSuite.ScoredItem> scored = new ArrayList<>();
             double kv = 0;
             for (Prediction p : predictions) {
-                if (!p.method().equals(c.method()) || p.budget() != c.budget()) continue;
+                if (!p.variant().equals(c.variant()) || p.budget() != c.budget()) continue;
                 EvalItem item = byId.get(p.itemId());
                 if (item == null) continue; // not part of this item set (cannot happen with a matching config)
                 scored.add(new EvalSuite.ScoredItem(item, p.prediction(), p.score()));
@@ -35,14 +38,14 @@ public record RunMetrics(String suite, String headline, List<Row> rows) {
             if (scored.isEmpty()) continue;
             Map<String, Double> m = new LinkedHashMap<>();
             suite.aggregate(scored).forEach((k, v) -> m.put(k, Math.round(v * 10000) / 100.0));
-            rows.add(new Row(c.method(), c.budget(), scored.size(), kv / scored.size(), m));
+            rows.add(new Row(c.method(), c.unit().label(), c.budget(), scored.size(), kv / scored.size(), m));
         }
         return new RunMetrics(suite.name(), suite.headlineMetric(), rows);
     }
 
-    /** The row of (method, budget), or null. */
-    public Row row(String method, int budget) {
-        for (Row r : rows) if (r.method().equals(method) && r.budget() == budget) return r;
+    /** The row of (variant, budget), or null; the variant is {@code method} or {@code method+unit}. */
+    public Row row(String variant, int budget) {
+        for (Row r : rows) if (r.variant().equals(variant) && r.budget() == budget) return r;
         return null;
     }
 }

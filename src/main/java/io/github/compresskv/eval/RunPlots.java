@@ -68,7 +68,7 @@ public final class RunPlots {
             for (int b : s.budgets()) if (Math.abs(x - Math.log(b) / Math.log(2)) < 1e-6) return Integer.toString(b);
             return " ";
         });
-        for (String method : s.methods()) {
+        for (String method : s.variants()) {
             List<Double> x = new ArrayList<>(), y = new ArrayList<>();
             for (int b : s.budgets()) {
                 RunMetrics.Row r = m.row(method, method.equals(EvalSettings.FULL) ? 0 : b);
@@ -91,10 +91,10 @@ public final class RunPlots {
         XYChart c = new XYChartBuilder().width(720).height(480).title(m.suite() + ": " + m.headline() + " vs KV cache kept")
                 .xAxisTitle("KV cache kept (% of the full prompt cache)").yAxisTitle("score").build();
         c.getStyler().setYAxisMin(0.0).setYAxisMax(100.0).setXAxisLogarithmic(true).setXAxisDecimalPattern("0.#");
-        for (String method : s.methods()) {
+        for (String method : s.variants()) {
             List<Double> x = new ArrayList<>(), y = new ArrayList<>();
             for (RunMetrics.Row r : m.rows()) {
-                if (!r.method().equals(method)) continue;
+                if (!r.variant().equals(method)) continue;
                 x.add(100 * r.kvFraction());
                 y.add(r.headline(m.headline()));
             }
@@ -123,7 +123,7 @@ public final class RunPlots {
             int[][] n = new int[depths.size()][lengths.size()];
             boolean any = false;
             for (Prediction p : predictions) {
-                if (!p.method().equals(combo.method()) || p.budget() != combo.budget() || !p.attributes().containsKey("depth")) continue;
+                if (!p.variant().equals(combo.variant()) || p.budget() != combo.budget() || !p.attributes().containsKey("depth")) continue;
                 int li = lengths.headSet(Integer.parseInt(p.attributes().get("length"))).size();
                 int di = depths.headSet(Integer.parseInt(p.attributes().get("depth"))).size();
                 sum[di][li] += 100 * p.score();
@@ -150,7 +150,7 @@ public final class RunPlots {
             chart.getStyler().setShowValue(false).setPiecewise(false).setRangeColors(PAPER_COLOURS).setMin(0).setMax(100)
                     .setLegendVisible(false);
             chart.addSeries("score", new ArrayList<>(lengths), ys, data);
-            Path file = dir.resolve(HEATMAPS).resolve("niah-" + combo.method() + (combo.compresses() ? "-B" + combo.budget() : "") + ".png");
+            Path file = dir.resolve(HEATMAPS).resolve("niah-" + combo.variant() + (combo.compresses() ? "-B" + combo.budget() : "") + ".png");
             out.add(save(chart, file));
             tiles.add(BitmapEncoder.getBufferedImage(chart));
         }
@@ -165,7 +165,7 @@ public final class RunPlots {
         int cols = Math.max(1, s.budgets().size());
         List<List<BufferedImage>> rows = new ArrayList<>();
         int i = 0;
-        for (String method : s.methods()) {
+        for (String method : s.variants()) {
             int count = method.equals(EvalSettings.FULL) ? 1 : s.budgets().size();
             List<BufferedImage> row = new ArrayList<>();
             for (int k = 0; k < count && i < tiles.size(); k++) row.add(tiles.get(i++));

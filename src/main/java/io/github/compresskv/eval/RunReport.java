@@ -35,6 +35,7 @@ public final class RunReport {
         for (RunMetrics.Row r : m.rows()) {
             ObjectNode x = rows.addObject();
             x.put("method", r.method());
+            x.put("unit", r.unit());
             x.put("budget", r.budget());
             x.put("items", r.items());
             x.put("kv_fraction", Math.round(r.kvFraction() * 1e6) / 1e6);
@@ -60,7 +61,7 @@ public final class RunReport {
             for (String k : keys) sb.append(' ').append(k).append(" |");
             sb.append("\n|---|---|---|").append("---|".repeat(keys.size())).append('\n');
             for (RunMetrics.Row r : m.rows()) {
-                sb.append("| ").append(r.method()).append(" | ").append(r.budget() == 0 ? "—" : r.budget()).append(" | ").append(r.items()).append(" |");
+                sb.append("| ").append(r.variant()).append(" | ").append(r.budget() == 0 ? "—" : r.budget()).append(" | ").append(r.items()).append(" |");
                 for (String k : keys) sb.append(' ').append(fmt(r.metrics().getOrDefault(k, Double.NaN))).append(" |");
                 sb.append('\n');
             }
@@ -68,14 +69,14 @@ public final class RunReport {
         return sb.toString();
     }
 
-    /** Rows: methods; columns: budgets (full repeats its one value in every column). */
+    /** Rows: variants (method, or method+unit); columns: budgets (full repeats its one value in every column). */
     static String table(RunMetrics m, EvalSettings settings, boolean kv) {
         List<Integer> budgets = settings.budgets();
         StringBuilder sb = new StringBuilder("| method |");
         if (budgets.isEmpty()) sb.append(" full cache |");
         for (int b : budgets) sb.append(" B=").append(b).append(" |");
         sb.append("\n|---|").append("---|".repeat(Math.max(1, budgets.size()))).append('\n');
-        for (String method : settings.methods()) {
+        for (String method : settings.variants()) {
             sb.append("| ").append(method).append(" |");
             List<Integer> cols = budgets.isEmpty() ? List.of(0) : budgets;
             for (int b : cols) {

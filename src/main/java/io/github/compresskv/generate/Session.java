@@ -163,6 +163,7 @@ public final class Session {
 
     /** Runs one token and returns the logits buffer (valid until the next step). */
     float[] step(int token) {
+        if (decodeObserver != null) decodeObserver.token(cache.nextPosition(), token);
         // an observer that also taps the decode (to re-score with recent queries) sees every layer of the step
         float[] out = transformer().decode(cache, token, decodeObserver instanceof DecodeTap tap ? tap : null);
         System.arraycopy(out, 0, logits, 0, logits.length);
@@ -204,6 +205,9 @@ public final class Session {
             all = new int[tokens.length + 1];
             all[0] = pendingToken;
             System.arraycopy(tokens, 0, all, 1, tokens.length);
+        }
+        if (decodeObserver != null) {
+            for (int i = 0; i < all.length; i++) decodeObserver.token(cache.nextPosition() + i, all[i]);
         }
         float[] out = transformer().prefill(cache, all, observer);
         pendingToken = -1;

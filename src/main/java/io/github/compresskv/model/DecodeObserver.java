@@ -15,6 +15,12 @@ public interface DecodeObserver {
     /** Decode steps between calls (≥ 1), read once when the observer is installed. */
     int interval();
 
+    /**
+     * Token {@code token} is consumed at {@code position} (prompt tokens included, for observers that read text, e.g.
+     * sentence boundaries); called before the token's own forward pass. The default ignores it.
+     */
+    default void token(int position, int token) {}
+
     /** Called every {@link #interval()} decode steps with the session's cache. */
     void afterDecodeSteps(KvCache cache);
 }

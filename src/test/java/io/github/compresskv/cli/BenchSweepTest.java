@@ -70,6 +70,24 @@ class BenchSweepTest {
     }
 
     @Test
+    void sweepOverUnitsNamesEachVariant() throws IOException {
+        Path out = dir.resolve("units");
+        CliTest.Run r = CliTest.run("bench", "--model", model.toString(), "--contexts", "96", "--methods", "full,streamingllm,snapkv",
+                "--units", "token,chunk,sentence", "--budgets", "24", "--gen-tokens", "2", "--warmup", "1", "--warmup-runs", "1",
+                "--probe-mib", "16", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode rows = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        List<String> methods = new java.util.ArrayList<>();
+        for (JsonNode row : rows) methods.add(row.get("method").asText());
+        assertEquals(List.of("full", "streamingllm", "snapkv", "snapkv+chunk10", "snapkv+sentence"), methods, "streamingllm with tokens only");
+        Files.readAllLines(out.resolve("results.csv")).stream().skip(1).forEach(line -> assertTrue(line.startsWith("96,"), line));
+        CliTest.Run bad = CliTest.run("bench", "--model", model.toString(), "--contexts", "64", "--methods", "snapkv", "--budgets", "8",
+                "--units", "words");
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("--unit"), bad.err());
+    }
+
+    @Test
     void badSweepFlagsAreOneLineErrors() {
         CliTest.Run zero = CliTest.run("bench", "--model", model.toString(), "--contexts", "0", "--out", dir.resolve("bad").toString());
         assertEquals(1, zero.code());

@@ -239,4 +239,45 @@ class CliTest {
         assertTrue(r.out().contains("streaming read"), r.out());
         assertTrue(r.out().contains("decode / streaming read"), r.out());
     }
+
+    @Test
+    void badUnitFlagsAreUsageErrorsNamingTheFlag() {
+        String m = model.toString();
+        String[][] cases = {
+                {"--unit", "paragraph", "--method", "snapkv", "--budget", "32"},
+                {"--unit", "chunk", "--chunk-size", "0", "--method", "snapkv", "--budget", "32"},
+                {"--unit", "chunk", "--chunk-size", "40", "--method", "snapkv", "--budget", "32"},
+                {"--unit", "sentence", "--method", "streamingllm", "--budget", "32"},
+                {"--unit", "sentence", "--method", "random", "--budget", "32"},
+                {"--unit", "sentence", "--sentence-cap", "-1", "--method", "snapkv", "--budget", "32"},
+                {"--unit", "sentence", "--unit-score", "max", "--method", "snapkv", "--budget", "32"},
+        };
+        String[] flags = {"--unit", "--chunk-size", "--chunk-size", "--unit", "--unit", "--sentence-cap", "--unit-score"};
+        for (int i = 0; i < cases.length; i++) {
+            java.util.List<String> args = new java.util.ArrayList<>(List.of("generate", "--model", m, "--prompt", "Hello there. Bye.", "-n", "2"));
+            args.addAll(List.of(cases[i]));
+            Run r = run(args.toArray(String[]::new));
+            assertEquals(2, r.code(), String.join(" ", cases[i]) + ": " + r.err());
+            String first = r.err().lines().findFirst().orElse("");
+            assertTrue(first.startsWith("compresskv: ") && first.contains(flags[i]), r.err());
+            assertEquals("", r.out(), "nothing generated");
+            assertFalse(r.err().contains("loaded "), "the model is not even loaded: " + r.err());
+        }
+        Run e = run("eval", "niah", "--model", m, "--methods", "full,streamingllm", "--units", "token,sentence", "--budgets", "32");
+        assertEquals(2, e.code(), e.err());
+        assertTrue(e.err().startsWith("compresskv: --units"), e.err());
+        Run c = run("eval", "niah", "--model", m, "--methods", "snapkv", "--units", "chunk", "--chunk-size", "64", "--budgets", "32");
+        assertEquals(2, c.code(), c.err());
+        assertTrue(c.err().startsWith("compresskv: --chunk-size 64"), c.err());
+    }
+
+    @Test
+    void generateWithSentenceAndChunkUnits() {
+        for (String unit : new String[]{"sentence", "chunk"}) {
+            Run r = run("generate", "--model", model.toString(), "--prompt", "The rain fell. The river rose. The town slept. ".repeat(6),
+                    "-n", "3", "--method", "snapkv", "--budget", "16", "--unit", unit, "--chunk-size", "4");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("snapkv (" + (unit.equals("chunk") ? "chunk4" : "sentence") + " units)"), r.err());
+        }
+    }
 }

@@ -58,6 +58,33 @@ class DecodeTimeCompressorTest {
     }
 
     @Test
+    void unitsWorkDuringDecodingWithTheConsumedTokensAsText() {
+        try (Model model = Model.load(Path.of("models/compresskv-tiny.gguf"))) {
+            Tokenizer tok = Tokenizers.load(model.source());
+            int[] prompt = tok.encode("It was the best of times. It was the worst of times.\n".repeat(6), true, true);
+            int target = 48, interval = 8;
+            for (SelectionUnit unit : List.of(SelectionUnit.chunk(6), SelectionUnit.sentence(12))) {
+                CompressionOptions o = CompressionOptions.defaults().withUnit(unit);
+                Session s = new Session(model, KvStorage.F32);
+                DecodeTimeCompressor d = new DecodeTimeCompressor(CompressionMethods.byName("snapkv"), target, interval, model.config(), o, tok);
+                s.decodeObserver(d);
+                s.prefill(prompt);
+                GenerationResult r = s.generate(SamplerConfig.greedy(), new StopConditions(40, Set.of(), List.of()),
+                        io.github.compresskv.generate.TokenDecoder.of(tok), x -> { });
+                assertEquals(40, r.generatedTokens(), unit.label());
+                assertTrue(d.evictions() > 0, unit + " never evicted");
+                for (int l = 0; l < s.cache().layers(); l++) {
+                    for (int g = 0; g < s.cache().kvHeads(); g++) {
+                        assertTrue(s.cache().head(l, g).size() <= target + interval, unit + " layer " + l);
+                    }
+                }
+            }
+            assertThrows(CompressionException.class, () -> new DecodeTimeCompressor(CompressionMethods.byName("snapkv"), 48, 8, model.config(),
+                    CompressionOptions.defaults().withUnit(SelectionUnit.sentence(32))), "sentence units need the tokenizer");
+        }
+    }
+
+    @Test
     void methodsThatCannotRescoreDuringDecodingAreRefused() {
         try (Model model = Model.load(Path.of("models/compresskv-tiny.gguf"))) {
             var o = CompressionOptions.defaults();

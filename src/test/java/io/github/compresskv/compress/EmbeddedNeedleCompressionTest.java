@@ -51,10 +51,14 @@ class EmbeddedNeedleCompressionTest {
         model.close();
     }
 
-    static KvCompressor compressor(String method, int budget) {
+    static KvCompressor compressor(String method, int budget) { return compressor(method, budget, SelectionUnit.token(), null); }
+
+    /** With {@code prompt} given, its sentence ends go to the compressor (sentence units need them). */
+    static KvCompressor compressor(String method, int budget, SelectionUnit unit, int[] prompt) {
         CompressionOptions o = CompressionOptions.defaults()
-                .withProfiles(Path.of("models/compresskv-tiny.heads.json"), Path.of("models/compresskv-tiny.layers.json"));
-        return KvCompressor.create(CompressionMethods.byName(method), Budget.tokens(budget), model.config(), o);
+                .withProfiles(Path.of("models/compresskv-tiny.heads.json"), Path.of("models/compresskv-tiny.layers.json")).withUnit(unit);
+        KvCompressor c = KvCompressor.create(CompressionMethods.byName(method), Budget.tokens(budget), model.config(), o);
+        return prompt == null ? c : c.sentences(SentenceEnds.of(tokenizer, prompt));
     }
 
     /** Answers from one shared prefill: method → first line of the greedy answer. */
@@ -87,27 +91,63 @@ class EmbeddedNeedleCompressionTest {
     }
 
     @Test
-    void aSharedPrefillGivesEachMethodTheCacheOfItsOwnPrefill() {
-        int[] prompt = tokenizer.encode("It was a dark and stormy night; the rain fell in torrents. ".repeat(8), true, true);
-        List<String> methods = List.of("snapkv", "h2o", "compresskv", "adakv");
-        List<KvCompressor> shared = new ArrayList<>();
-        for (String m : methods) shared.add(compressor(m, 24));
+    void sentenceUnitsKeepTheWholeAnswerAt64TokensWhereTokensBreakItOff() throws IOException {
+        String text = Files.readString(Path.of("examples/needle-walden-4k.txt"));
+        int[] prompt = tokenizer.encode(text, tokenizer.addBosByDefault(), true);
+        List<String> names = List.of("compresskv", "compresskv+sentence", "snapkv+sentence");
+        List<KvCompressor> compressors = List.of(compressor("compresskv", 64),
+                compressor("compresskv", 64, SelectionUnit.sentence(32), prompt), compressor("snapkv", 64, SelectionUnit.sentence(32), prompt));
         Session session = new Session(model, KvStorage.F32);
-        session.prefill(prompt, new SharedPrefillObserver(shared));
-        for (int i = 0; i < methods.size(); i++) {
-            KvCache fromShared = session.fork().cache();
-            shared.get(i).finish(fromShared);
-            Session alone = new Session(model, KvStorage.F32);
-            KvCompressor own = compressor(methods.get(i), 24);
-            alone.prefill(prompt, own);
-            own.finish(alone.cache());
-            for (int l = 0; l < model.config().layers(); l++) {
-                for (int g = 0; g < model.config().kvHeads(); g++) {
-                    HeadRows x = fromShared.head(l, g), y = alone.cache().head(l, g);
-                    assertArrayEquals(y.positions(), x.positions(), methods.get(i) + " layer " + l + " head " + g);
-                }
+        session.prefill(prompt, new SharedPrefillObserver(compressors));
+        Map<String, String> a = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            Session fork = session.fork();
+            compressors.get(i).finish(fork.cache());
+            a.put(names.get(i), fork.generate(SamplerConfig.greedy(), new StopConditions(12, tokenizer.endOfGenerationIds(), List.of("\n")),
+                    TokenDecoder.of(tokenizer), s -> { }).text().strip());
+        }
+        System.out.println("4K needle at B=64: " + a);
+        assertFalse(a.get("compresskv").startsWith("paint a quiet lantern near the river"), "token units: " + a.get("compresskv"));
+        assertEquals("paint a quiet lantern near the river.", a.get("compresskv+sentence"));
+        assertEquals("paint a quiet lantern near the river.", a.get("snapkv+sentence"));
+    }
+
+    @Test
+    void aSharedPrefillGivesEachMethodTheCacheOfItsOwnPrefillAndStreamingTheSame() {
+        int[] prompt = tokenizer.encode("It was a dark and stormy night; the rain fell in torrents. The wind rose.\n".repeat(8), true, true);
+        List<String> methods = List.of("snapkv", "h2o", "compresskv", "adakv", "cake");
+        for (SelectionUnit unit : List.of(SelectionUnit.token(), SelectionUnit.chunk(5), SelectionUnit.sentence(12))) {
+            List<KvCompressor> shared = new ArrayList<>();
+            for (String m : methods) shared.add(compressor(m, 24, unit, prompt));
+            Session session = new Session(model, KvStorage.F32);
+            session.prefill(prompt, new SharedPrefillObserver(shared));
+            for (int i = 0; i < methods.size(); i++) {
+                KvCache fromShared = session.fork().cache();
+                shared.get(i).finish(fromShared);
+                Session alone = new Session(model, KvStorage.F32);
+                KvCompressor own = compressor(methods.get(i), 24, unit, prompt);
+                alone.prefill(prompt, own);
+                own.finish(alone.cache());
+                assertSamePositions(alone.cache(), fromShared, methods.get(i) + " " + unit);
+                if (methods.get(i).equals("h2o")) continue; // streaming scores need no cumulative attention of later layers: all but h2o are compared
+                Session streamed = new Session(model, KvStorage.F32);
+                KvCompressor s = KvCompressor.create(CompressionMethods.byName(methods.get(i)), Budget.tokens(24), model.config(),
+                        CompressionOptions.defaults().withProfiles(Path.of("models/compresskv-tiny.heads.json"), Path.of("models/compresskv-tiny.layers.json"))
+                                .withUnit(unit).withStreaming(true)).sentences(SentenceEnds.of(tokenizer, prompt));
+                streamed.prefill(prompt, s);
+                s.finish(streamed.cache());
+                assertSamePositions(alone.cache(), streamed.cache(), methods.get(i) + " " + unit + " streaming");
+            }
+            assertEquals(prompt.length, session.position());
+        }
+    }
+
+    static void assertSamePositions(KvCache expected, KvCache actual, String what) {
+        for (int l = 0; l < model.config().layers(); l++) {
+            for (int g = 0; g < model.config().kvHeads(); g++) {
+                HeadRows x = actual.head(l, g), y = expected.head(l, g);
+                assertArrayEquals(y.positions(), x.positions(), what + " layer " + l + " head " + g);
             }
         }
-        assertEquals(prompt.length, session.position());
     }
 }

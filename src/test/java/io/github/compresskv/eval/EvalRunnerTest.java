@@ -97,6 +97,44 @@ class EvalRunnerTest {
     }
 
     @Test
+    void unitsAreSweptFromTheSamePrefillAndShownAsVariants(@TempDir Path dir) throws IOException {
+        List<io.github.compresskv.compress.SelectionUnit> units = List.of(io.github.compresskv.compress.SelectionUnit.token(),
+                io.github.compresskv.compress.SelectionUnit.chunk(10), io.github.compresskv.compress.SelectionUnit.sentence(32));
+        EvalSettings s = new EvalSettings(METHODS, BUDGETS, units, CompressionOptions.defaults(), KvStorage.F32);
+        // full once, snapkv per unit and budget, streamingllm (position scores) with tokens only
+        assertEquals(List.of("full", "snapkv", "snapkv+chunk10", "snapkv+sentence", "streamingllm"), s.variants());
+        int combos = 1 + 3 * 2 + 2;
+        assertEquals(combos, s.combos().size());
+        EvalRunner r = runner(s);
+        List<EvalItem> items = r.items();
+        try (RunFolder f = open(dir, s)) {
+            r.run(items, f, null);
+            assertEquals(3, r.prefills(), "one prefill per item for every method x unit x budget");
+            RunMetrics m = RunMetrics.of(new TinySuite(), s, items, f.predictions());
+            RunReport.write(dir, m, s, "compresskv-tiny.gguf");
+            assertEquals(combos, m.rows().size());
+            assertEquals("sentence", m.row("snapkv+sentence", 32).unit());
+        }
+        ObjectMapper json = new ObjectMapper();
+        Set<String> variants = new HashSet<>();
+        for (String line : lines(dir)) {
+            JsonNode p = json.readTree(line);
+            variants.add(p.get("method").asText() + "/" + p.get("unit").asText());
+        }
+        assertEquals(Set.of("full/token", "snapkv/token", "snapkv/chunk10", "snapkv/sentence", "streamingllm/token"), variants);
+        String summary = Files.readString(dir.resolve(RunReport.SUMMARY));
+        assertTrue(summary.contains("| snapkv+sentence |") && summary.contains("| snapkv+chunk10 |"), summary);
+        JsonNode config = json.readTree(dir.resolve(RunFolder.CONFIG).toFile());
+        assertEquals("[\"token\",\"chunk10\",\"sentence\"]", config.at("/run/units").toString());
+        // resuming finds everything done
+        try (RunFolder f = open(dir, s)) {
+            EvalRunner again = runner(s);
+            again.run(again.items(), f, null);
+            assertEquals(0, again.prefills());
+        }
+    }
+
+    @Test
     void onePrefillPerItemAndAFullRunFolder(@TempDir Path dir) throws IOException {
         EvalSettings s = settings(BUDGETS);
         EvalRunner r = runner(s);
