@@ -9,6 +9,7 @@ import io.github.compresskv.compress.CompressionOptions;
 import io.github.compresskv.compress.ContextReconstruction;
 import io.github.compresskv.compress.KvCompressor;
 import io.github.compresskv.compress.ReconstructionScorer;
+import io.github.compresskv.compress.SelectionUnit;
 import io.github.compresskv.eval.niah.NeedleSuite;
 import io.github.compresskv.format.ModelSources;
 import io.github.compresskv.generate.SamplerConfig;
@@ -141,6 +142,20 @@ class QuestionAgnosticEvalTest {
         Session full = new Session(model, KvStorage.F32);
         full.prefill(context);
         assertEquals(answers.get(item.id() + "|full"), full.generate(question, SamplerConfig.greedy(), stop, TokenDecoder.of(tokenizer), x -> { }).text());
+    }
+
+    @Test
+    void kvzipTakesSelectionUnitsLikeEveryScorer(@TempDir Path dir) throws IOException {
+        EvalSettings s = new EvalSettings(List.of("kvzip"), List.of(BUDGET), List.of(SelectionUnit.token(), SelectionUnit.fromLabel("sentence")),
+                CompressionOptions.defaults(), KvStorage.F32);
+        SplitSuite suite = new SplitSuite();
+        EvalRunner r = new EvalRunner(model, tokenizer, suite, s, true);
+        try (RunFolder f = RunFolder.open(dir, RunConfig.of(suite, s, Path.of("models/compresskv-tiny.gguf"), "test", Map.of(), true))) {
+            r.run(r.items(), f, null);
+            assertEquals(2, r.reconstructions(), "one pass per item serves both units");
+            assertEquals(4, f.predictions().size());
+            assertEquals(java.util.Set.of("token", "sentence"), f.predictions().stream().map(Prediction::unit).collect(java.util.stream.Collectors.toSet()));
+        }
     }
 
     @Test
