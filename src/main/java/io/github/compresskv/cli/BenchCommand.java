@@ -229,7 +229,13 @@ final class BenchCommand implements Callable<Integer> {
         }
         BenchPlan plan = new BenchPlan(contexts, methods, budgets, units.stream().map(u -> unitOf(u).label()).toList(), genTokens, warmup,
                 modelOptions.kvType, streaming, window);
-        for (String m : plan.methods()) CompressionMethods.byName(m); // unknown names fail before the model loads
+        for (String m : plan.methods()) {
+            // unknown names fail before the model loads; kvzip's reconstruction pass is not part of the sweep's prefill
+            if (CompressionMethods.byName(m).reconstructs()) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--methods " + m + ": bench does not run kvzip (a question-agnostic method; its reconstruction"
+                        + " pass is timed by `generate --question-agnostic --method kvzip`)");
+            }
+        }
         Path dir = out != null ? out : Path.of("runs", "bench-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now()));
         Files.createDirectories(dir);
         System.gc();

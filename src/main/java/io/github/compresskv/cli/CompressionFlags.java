@@ -13,6 +13,7 @@ import io.github.compresskv.compress.CompressionMethods;
 import io.github.compresskv.compress.CompressionOptions;
 import io.github.compresskv.compress.KvCompressor;
 import io.github.compresskv.compress.Pooling;
+import io.github.compresskv.compress.ReconstructionScorer;
 import io.github.compresskv.model.ModelConfig;
 import picocli.CommandLine.Option;
 
@@ -24,7 +25,7 @@ final class CompressionFlags {
 
     @Option(names = "--method", paramLabel = "NAME", defaultValue = "full",
             description = "KV-cache compression: full, streamingllm, h2o, tova, knorm, random, snapkv, pyramidkv, adakv, cake,"
-                    + " compresskv, compresskv-srh, compresskv-alloc (default: ${DEFAULT-VALUE}).")
+                    + " compresskv, compresskv-srh, compresskv-alloc, kvzip (with --question-agnostic) (default: ${DEFAULT-VALUE}).")
     String method;
 
     @Option(names = "--budget", paramLabel = "B",
@@ -140,6 +141,13 @@ final class CompressionFlags {
         } catch (CompressionException e) {
             throw new CompressionException("unknown --unit '" + name + "'; valid: token, chunk, sentence, or a label such as chunk16, sentence24, sentence-mean");
         }
+    }
+
+    /** The compressor of a reconstructing method (kvzip) with the scores of its reconstruction pass. */
+    KvCompressor compressor(ModelConfig config, Path modelPath, ReconstructionScorer scores, Tokenizer tokenizer, int[] tokens) {
+        Budget b = budget != null ? Budget.tokens(budget) : Budget.ratio(ratio);
+        KvCompressor c = scores.compressor(CompressionMethods.byName(method), b, config, options(modelPath));
+        return c.unit().isToken() ? c : c.sentences(SentenceEnds.of(tokenizer, tokens));
     }
 
     /** The decode-time compressor, or null when --decode-budget is not given. */

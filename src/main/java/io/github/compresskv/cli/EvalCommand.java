@@ -1,5 +1,6 @@
 package io.github.compresskv.cli;
 
+import io.github.compresskv.compress.CompressionMethods;
 import io.github.compresskv.compress.CompressionException;
 import io.github.compresskv.compress.CompressionOptions;
 import io.github.compresskv.compress.SelectionUnit;
@@ -147,15 +148,29 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--layer-profile", paramLabel = "FILE", description = "compresskv: layer profile (default: beside the model).")
     Path layerProfile;
 
+    @Option(names = "--question-agnostic",
+            description = "niah: prefill each item's context alone and compress it before the question is known, then append the"
+                    + " question to each compressed fork (window scorers see the context's end; kvzip scores by reconstructing the context).")
+    boolean questionAgnostic;
+
     @Override
     public Integer call() {
+        for (String m : methods) {
+            if (!questionAgnostic && CompressionMethods.byName(m.strip()).reconstructs()) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--methods " + m.strip()
+                        + " needs --question-agnostic: it compresses a context before its question is known");
+            }
+        }
+        if (questionAgnostic && !suite.equalsIgnoreCase("niah")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--question-agnostic applies to niah only (its prompts split into context and question)");
+        }
         Path modelPath = modelOptions.modelPath();
         List<SelectionUnit> selectionUnits = selectionUnits(); // usage errors before the model is loaded
         try (LoadedModel lm = LoadedModel.open(modelOptions, System.err)) {
             EvalSuite s = suite(lm.model().config().contextLength());
             EvalSettings settings = settings(modelPath, methods, budgets, selectionUnits, window, pool, headProfile, layerProfile, modelOptions);
             Path dir = out != null ? out : EvalRun.defaultOut(s.name());
-            EvalRun.run(lm, modelPath, s, inputs(s), settings, dir, "compresskv " + String.join(" ", rawArgs()), System.out, System.err);
+            EvalRun.run(lm, modelPath, s, inputs(s), settings, questionAgnostic, dir, "compresskv " + String.join(" ", rawArgs()), System.out, System.err);
         }
         return 0;
     }

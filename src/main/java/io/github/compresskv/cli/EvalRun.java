@@ -35,12 +35,18 @@ final class EvalRun {
     /** {@code inputs}: the suite's inputs for config.json when the suite does not report its options itself. */
     static RunMetrics run(LoadedModel lm, Path modelPath, EvalSuite suite, java.util.Map<String, Object> inputs, EvalSettings settings,
                           Path out, String commandLine, PrintStream stdout, PrintStream err) {
-        EvalRunner runner = new EvalRunner(lm.model(), lm.tokenizer(), suite, settings);
+        return run(lm, modelPath, suite, inputs, settings, false, out, commandLine, stdout, err);
+    }
+
+    /** {@code questionAgnostic}: each item's context is compressed before its question is appended ({@link EvalRunner}). */
+    static RunMetrics run(LoadedModel lm, Path modelPath, EvalSuite suite, java.util.Map<String, Object> inputs, EvalSettings settings,
+                          boolean questionAgnostic, Path out, String commandLine, PrintStream stdout, PrintStream err) {
+        EvalRunner runner = new EvalRunner(lm.model(), lm.tokenizer(), suite, settings, questionAgnostic);
         long t0 = System.nanoTime();
         List<EvalItem> items = runner.items();
         err.printf(Locale.ROOT, "%s: %d items x %d method/unit/budget combinations, built in %.1f s%n", suite.name(), items.size(),
                 settings.combos().size(), (System.nanoTime() - t0) / 1e9);
-        try (RunFolder folder = RunFolder.open(out, RunConfig.of(suite, settings, modelPath, commandLine, inputs))) {
+        try (RunFolder folder = RunFolder.open(out, RunConfig.of(suite, settings, modelPath, commandLine, inputs, questionAgnostic))) {
             if (folder.truncatedTornLine()) err.println("cut an incomplete last line from " + out.resolve(RunFolder.PREDICTIONS));
             if (folder.resumedCount() > 0) err.println("resuming " + out + ": " + folder.resumedCount() + " predictions already there");
             ProgressLine bar = new ProgressLine(err, suite.name());
@@ -59,6 +65,9 @@ final class EvalRun {
             RunReport.write(out, metrics, settings, model);
             RunPlots.write(out, metrics, settings, folder.predictions());
             err.printf(Locale.ROOT, "%d prefills, %.1f s; wrote %s%n", runner.prefills(), (System.nanoTime() - t0) / 1e9, out);
+            if (runner.reconstructions() > 0) {
+                err.printf(Locale.ROOT, "%d reconstruction passes (kvzip), %.1f s of it%n", runner.reconstructions(), runner.reconstructionNanos() / 1e9);
+            }
             stdout.println(RunReport.markdown(metrics, settings, model));
             return metrics;
         }

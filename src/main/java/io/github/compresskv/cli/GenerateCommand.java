@@ -1,8 +1,11 @@
 package io.github.compresskv.cli;
 
+import io.github.compresskv.compress.CompressionMethods;
 import io.github.compresskv.compress.CompressionReport;
+import io.github.compresskv.compress.ContextReconstruction;
 import io.github.compresskv.compress.DecodeTimeCompressor;
 import io.github.compresskv.compress.KvCompressor;
+import io.github.compresskv.compress.ReconstructionScorer;
 import io.github.compresskv.generate.GenerationResult;
 import io.github.compresskv.generate.Session;
 import io.github.compresskv.generate.StopConditions;
@@ -12,6 +15,9 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -63,9 +69,13 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--system", paramLabel = "TEXT", description = "System message (with --chat).")
     String system;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws IOException {
         compression.selectionUnit(); // bad unit flags are usage errors, found before the model is loaded
+        boolean reconstructs = reconstructionFlags();
         String text = promptText();
         var samplerConfig = sampling.samplerConfig();
         PrintStream err = System.err;
@@ -91,7 +101,19 @@ final class GenerateCommand implements Callable<Integer> {
             // prefill (exact), compress when asked, then generate over the (small) cache
             long t0 = System.nanoTime();
             double prefillMs;
-            if (compression.compresses()) {
+            if (reconstructs && compression.compresses()) {
+                // KVzip: the whole context first (exact), then its reconstruction pass scores it, then the eviction
+                session.prefill(tokens);
+                long t1 = System.nanoTime();
+                prefillMs = (t1 - t0) / 1e6;
+                ReconstructionScorer scores = new ContextReconstruction(lm.model(), lm.tokenizer()).score(session.cache(), tokens);
+                long t2 = System.nanoTime();
+                CompressionReport cr = scores.compress(compression.compressor(lm.model().config(), modelOptions.model, scores, lm.tokenizer(), tokens), session.cache());
+                long t3 = System.nanoTime();
+                err.printf(Locale.ROOT, "prefill %d tokens in %.1f ms | reconstruction pass %d tokens (%d chunks) in %.1f ms"
+                                + " (%.2f x the prefill; scoring %.1f ms of it) | eviction %.1f ms | %s%n", tokens.length, prefillMs, scores.passTokens(),
+                        scores.chunks(), (t2 - t1) / 1e6, (t2 - t1) / 1e6 / prefillMs, scores.scoringNanos() / 1e6, (t3 - t2) / 1e6, cr.summary());
+            } else if (compression.compresses()) {
                 KvCompressor compressor = compression.compressor(lm.model().config(), modelOptions.model, lm.tokenizer(), tokens);
                 session.prefill(tokens, compressor);
                 long t1 = System.nanoTime();
@@ -120,6 +142,27 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Whether --method scores by reconstructing the context (kvzip), refusing the flags it cannot run with: it needs
+     * the whole context before any question (--question-agnostic), and scores no prefill (--streaming) and no
+     * decode steps (--decode-budget).
+     */
+    private boolean reconstructionFlags() {
+        if (!CompressionMethods.byName(compression.method).reconstructs()) return false;
+        String m = "--method " + compression.method;
+        if (!questionAgnostic) {
+            throw new ParameterException(spec.commandLine(), m + " needs --question-agnostic: it compresses a context before any"
+                    + " question is known (ask with --question)");
+        }
+        if (compression.streaming) {
+            throw new ParameterException(spec.commandLine(), "--streaming does not apply to " + m + ": its scores need the whole context first");
+        }
+        if (compression.decodeBudget != null) {
+            throw new ParameterException(spec.commandLine(), "--decode-budget does not apply to " + m + ": it scores a context, not decode steps");
+        }
+        return true;
     }
 
     private String promptText() throws IOException {

@@ -38,6 +38,10 @@ public final class CompressionMethods {
                 (o, b) -> new CompressionPolicy(srh(o), new SharedTopKSelector(), new UniformAllocator()));
         add("compresskv-alloc", "ablation: SnapKV scoring with error-aware layer budgets",
                 (o, b) -> new CompressionPolicy(snap(o), new PerHeadTopKSelector(), errorAware(o)));
+        // its scores come from a reconstruction pass over the prefilled context (ContextReconstruction), not from a prefill
+        METHODS.put("kvzip", new CompressionMethod("kvzip",
+                "question-agnostic: max attention from a teacher-forced repetition of the context (KVzip), per-KV-head top-(B-w)",
+                (o, b) -> new CompressionPolicy(ReconstructionScorer.UNSCORED, new PerHeadTopKSelector(), new UniformAllocator()), true, true));
     }
 
     private CompressionMethods() {}

@@ -2,8 +2,11 @@ package io.github.compresskv.eval;
 
 import io.github.compresskv.compress.Budget;
 import io.github.compresskv.compress.CompressionMethods;
+import io.github.compresskv.compress.CompressionMethod;
 import io.github.compresskv.compress.CompressionReport;
+import io.github.compresskv.compress.ContextReconstruction;
 import io.github.compresskv.compress.KvCompressor;
+import io.github.compresskv.compress.ReconstructionScorer;
 import io.github.compresskv.compress.SelectionUnit;
 import io.github.compresskv.compress.SentenceEnds;
 import io.github.compresskv.generate.GenerationResult;
@@ -17,6 +20,7 @@ import io.github.compresskv.tokenizer.ChatTemplate;
 import io.github.compresskv.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -24,6 +28,12 @@ import java.util.List;
  * {@link SharedPrefillObserver}), then per (method, budget) a fork of the session, the compressor's eviction on the
  * fork (none for {@code full}), a greedy generation and the suite's score, appended to the run folder at once.
  * Work already in the folder is skipped; an item whose combinations are all done is not even prefilled.
+ *
+ * <p>Question-agnostic mode: the item's prompt is split where its question part begins ({@link EvalItem#questionStart});
+ * the context alone is prefilled once, each (method, budget) compresses a fork of it — window scorers see the
+ * context's last tokens, which know nothing of the question; reconstructing methods (kvzip) score from one
+ * reconstruction pass per item ({@link ContextReconstruction}) — and only then is the question appended to the
+ * compressed fork and the answer generated. The tokens are those of the whole prompt, split (never re-tokenized apart).
  */
 public final class EvalRunner {
 
@@ -37,16 +47,30 @@ public final class EvalRunner {
     private final Tokenizer tokenizer;
     private final EvalSuite suite;
     private final EvalSettings settings;
+    private final boolean questionAgnostic;
     private int prefills;
+    private int reconstructions;
+    private long reconstructionNanos;
 
     public EvalRunner(Model model, Tokenizer tokenizer, EvalSuite suite, EvalSettings settings) {
+        this(model, tokenizer, suite, settings, false);
+    }
+
+    /** @param questionAgnostic compress each item's context before its question is appended (see the class comment) */
+    public EvalRunner(Model model, Tokenizer tokenizer, EvalSuite suite, EvalSettings settings, boolean questionAgnostic) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.suite = suite;
         this.settings = settings;
+        this.questionAgnostic = questionAgnostic;
         // a method that cannot be built (e.g. compresskv without profiles) fails now, not after the first prefill
         for (EvalSettings.Combo c : settings.combos()) {
-            if (c.compresses()) compressor(c, null);
+            if (!c.compresses()) continue;
+            CompressionMethod m = CompressionMethods.byName(c.method());
+            if (m.reconstructs() && !questionAgnostic) {
+                throw new IllegalArgumentException("--methods " + m.name() + " needs --question-agnostic: it compresses a context before its question is known");
+            }
+            compressor(c, null);
         }
     }
 
@@ -62,6 +86,12 @@ public final class EvalRunner {
 
     /** Prefills done by {@link #run} so far (one per item that had work left). */
     public int prefills() { return prefills; }
+
+    /** Reconstruction passes done so far (question-agnostic runs with kvzip: one per item that had work for it). */
+    public int reconstructions() { return reconstructions; }
+
+    /** Time spent in reconstruction passes so far. */
+    public long reconstructionNanos() { return reconstructionNanos; }
 
     /** Runs every item not yet done in {@code folder}. */
     public void run(List<EvalItem> items, RunFolder folder, Progress progress) {
@@ -95,6 +125,7 @@ public final class EvalRunner {
             throw new IllegalArgumentException("item " + item.id() + ": " + prompt.length + " prompt tokens plus " + item.maxNewTokens()
                     + " generated tokens exceed the model's context of " + context);
         }
+        if (questionAgnostic) return runQuestionAgnostic(item, prompt, combos);
         List<KvCompressor> compressors = new ArrayList<>();
         SentenceEnds ends = combos.stream().anyMatch(c -> c.unit().kind() == SelectionUnit.Kind.SENTENCE) ? SentenceEnds.of(tokenizer, prompt) : null;
         for (EvalSettings.Combo c : combos) compressors.add(c.compresses() ? compressor(c, ends) : null);
@@ -121,6 +152,77 @@ public final class EvalRunner {
                     prompt.length, g.generatedTokens(), prefillMs, g.decodeMs(), item.attributes()));
         }
         return out;
+    }
+
+    /** One item from one prefill of its context: compress each fork, then append the question and answer. */
+    private List<Prediction> runQuestionAgnostic(EvalItem item, int[] prompt, List<EvalSettings.Combo> combos) {
+        int split = contextTokens(item, prompt);
+        int[] context = Arrays.copyOf(prompt, split), question = Arrays.copyOfRange(prompt, split, prompt.length);
+        List<CompressionMethod> methods = new ArrayList<>();
+        List<KvCompressor> compressors = new ArrayList<>();
+        SentenceEnds ends = combos.stream().anyMatch(c -> c.unit().kind() == SelectionUnit.Kind.SENTENCE) ? SentenceEnds.of(tokenizer, context) : null;
+        for (EvalSettings.Combo c : combos) {
+            CompressionMethod m = CompressionMethods.byName(c.method());
+            methods.add(m);
+            // reconstructing methods get their compressor once the pass has scored the context
+            compressors.add(c.compresses() && !m.reconstructs() ? compressor(c, ends) : null);
+        }
+        List<KvCompressor> observing = compressors.stream().filter(java.util.Objects::nonNull).toList();
+        Session session = new Session(model, settings.storage());
+        long t0 = System.nanoTime();
+        session.prefill(context, observing.isEmpty() ? null : new SharedPrefillObserver(observing));
+        prefills++;
+        double prefillMs = (System.nanoTime() - t0) / 1e6;
+        ReconstructionScorer scores = null;
+        double reconstructionMs = 0;
+        if (combos.stream().anyMatch(c -> c.compresses() && CompressionMethods.byName(c.method()).reconstructs())) {
+            scores = new ContextReconstruction(model, tokenizer).score(session.cache(), context);
+            reconstructions++;
+            reconstructionNanos += scores.nanos();
+            reconstructionMs = scores.nanos() / 1e6;
+        }
+        StopConditions stop = new StopConditions(item.maxNewTokens(), tokenizer.endOfGenerationIds(), stopStrings(item));
+        List<Prediction> out = new ArrayList<>();
+        for (int i = 0; i < combos.size(); i++) {
+            EvalSettings.Combo c = combos.get(i);
+            Session fork = i == combos.size() - 1 ? session : session.fork();
+            CompressionReport r = null;
+            boolean reconstructing = c.compresses() && methods.get(i).reconstructs();
+            if (reconstructing) {
+                KvCompressor k = scores.compressor(methods.get(i), Budget.tokens(c.budget()), model.config(), settings.options().withUnit(c.unit()));
+                r = scores.compress(ends == null ? k : k.sentences(ends), fork.cache());
+            } else if (compressors.get(i) != null) {
+                r = compressors.get(i).finish(fork.cache());
+            }
+            double kvFraction = r == null || r.bytesBefore() == 0 ? 1 : (double) r.bytesAfter() / r.bytesBefore();
+            GenerationResult g = fork.generate(question, SamplerConfig.greedy(), stop, TokenDecoder.of(tokenizer), s -> { });
+            String text = g.text();
+            // a reconstructing method's prefill time includes its pass: the work it needs before the first question
+            out.add(new Prediction(item.id(), item.task(), c.method(), c.unit().label(), c.budget(), text, suite.score(item, text), kvFraction,
+                    prompt.length, g.generatedTokens(), prefillMs + (reconstructing ? reconstructionMs : 0), g.decodeMs(), item.attributes()));
+        }
+        return out;
+    }
+
+    /**
+     * Tokens of the item's context part: the longest prefix of the prompt's tokens that its context text tokenizes to
+     * (a token that straddles the split goes to the question part: with byte-level BPE the {@code ".\n"} of the paper's
+     * {@code " </book>.\n Based on ..."}), at least one token and leaving at least one.
+     */
+    int contextTokens(EvalItem item, int[] prompt) {
+        if (item.questionStart() < 0) {
+            throw new IllegalArgumentException("--question-agnostic: the " + suite.name() + " suite does not split item " + item.id()
+                    + " into context and question (niah does, with a layout that puts the context first)");
+        }
+        if (item.chat()) throw new IllegalArgumentException("--question-agnostic: item " + item.id() + " is wrapped in a chat template; only plain prompts split");
+        int[] context = tokenizer.encode(item.prompt().substring(0, item.questionStart()), tokenizer.addBosByDefault(), true);
+        int k = 0;
+        while (k < context.length && k < prompt.length && context[k] == prompt[k]) k++;
+        if (k < 1 || k >= prompt.length) {
+            throw new IllegalArgumentException("--question-agnostic: item " + item.id() + " has no question after its context (" + k + " of "
+                    + prompt.length + " tokens)");
+        }
+        return k;
     }
 
     /** The compressor of one combination, reading sentences from {@code ends} (the prompt's) when its unit needs them. */

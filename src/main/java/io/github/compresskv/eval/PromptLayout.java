@@ -22,4 +22,19 @@ public record PromptLayout(String template) {
         // substitute the question outside the context only, so a context that happens to contain "{question}" stays as it is
         return before.replace("{question}", question) + context + after.replace("{question}", question);
     }
+
+    /**
+     * Where the question part of {@link #render}{@code (context, q)} begins, for any q: at the first newline after the
+     * context (the paper's layout: the context part ends with {@code " </book>."}, the question part is
+     * {@code "\n Based on the content of the book, Question: q\nAnswer:"}), or at the question when it comes first;
+     * −1 when the layout asks the question before the context (no context can be compressed before it).
+     */
+    public int questionStart(String context) {
+        int c = template.indexOf("{context}");
+        String before = template.substring(0, c);
+        if (before.contains("{question}")) return -1;
+        String after = template.substring(c + "{context}".length());
+        int nl = after.indexOf('\n'), q = after.indexOf("{question}");
+        return before.length() + context.length() + (nl >= 0 && nl < q ? nl : q);
+    }
 }

@@ -34,9 +34,20 @@ public final class RunConfig {
      * does not report its own options (LongBench: data folder, datasets, samples), compared on resume too.
      */
     public static ObjectNode of(EvalSuite suite, EvalSettings settings, Path model, String commandLine, java.util.Map<String, Object> inputs) {
+        return of(suite, settings, model, commandLine, inputs, false);
+    }
+
+    /**
+     * As {@link #of(EvalSuite, EvalSettings, Path, String, java.util.Map)}; {@code questionAgnostic} runs (the context
+     * compressed before the question is appended) record {@code "question_agnostic": true} in the run part, so a folder
+     * of one mode never resumes in the other (the key is absent in normal runs: their folders stay as they were).
+     */
+    public static ObjectNode of(EvalSuite suite, EvalSettings settings, Path model, String commandLine, java.util.Map<String, Object> inputs,
+                                boolean questionAgnostic) {
         ObjectNode root = RunFolder.JSON.createObjectNode();
         ObjectNode run = root.putObject("run");
         run.put("suite", suite.name());
+        if (questionAgnostic) run.put("question_agnostic", true);
         run.set("suite_options", RunFolder.JSON.valueToTree(suite.options()));
         if (!inputs.isEmpty()) run.set("suite_inputs", RunFolder.JSON.valueToTree(inputs));
         run.set("methods", RunFolder.JSON.valueToTree(settings.methods()));

@@ -117,8 +117,10 @@ public final class NeedleSuite implements EvalSuite {
                         attrs.put("needle", Integer.toString(k));
                         id += "/needle" + k;
                     }
-                    out.add(new EvalItem(id, "niah", np.prompt(hay, needle, length, depth), false,
-                            maxNewTokens, List.of(needle.answer()), attrs));
+                    String context = np.context(hay, needle, length, depth);
+                    // the prompt is NeedlePrompt.prompt's; the split lets question-agnostic runs compress the context alone
+                    out.add(new EvalItem(id, "niah", layout.render(context, needle.question()), false,
+                            maxNewTokens, List.of(needle.answer()), attrs, layout.questionStart(context)));
                 }
                 cell++;
             }
