@@ -31,6 +31,11 @@ class CliTest {
 
     @BeforeAll
     static void makeModel() throws IOException {
+        model = tinyChatModel(dir);
+    }
+
+    /** A tiny random Llama (GQA 8/2, context 256) with the llama-3 tokenizer, written under {@code dir}. */
+    static Path tinyChatModel(Path dir) throws IOException {
         TinyHfModel m = TinyHfModel.of("LlamaForCausalLM");
         m.hidden = 64;
         m.heads = 8;
@@ -38,11 +43,12 @@ class CliTest {
         m.ffn = 128;
         m.vocab = 2006;
         m.contextLength = 256;
-        model = m.write(dir.resolve("hf"), 1);
+        Path folder = m.write(dir.resolve("hf"), 1);
         Path tok = Path.of("src/test/resources/io/github/compresskv/tokenizer/bpe_llama3");
         for (String f : List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json")) {
-            Files.copy(tok.resolve(f), model.resolve(f));
+            Files.copy(tok.resolve(f), folder.resolve(f));
         }
+        return folder;
     }
 
     static Run run(String... args) {

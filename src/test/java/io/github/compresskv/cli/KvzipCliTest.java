@@ -1,6 +1,5 @@
 package io.github.compresskv.cli;
 
-import io.github.compresskv.format.TinyHfModel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -8,7 +7,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,18 +21,7 @@ class KvzipCliTest {
 
     @BeforeAll
     static void makeModel() throws IOException {
-        TinyHfModel m = TinyHfModel.of("LlamaForCausalLM");
-        m.hidden = 64;
-        m.heads = 8;
-        m.kvHeads = 2;
-        m.ffn = 128;
-        m.vocab = 2006;
-        m.contextLength = 256;
-        model = m.write(dir.resolve("hf"), 1);
-        Path tok = Path.of("src/test/resources/io/github/compresskv/tokenizer/bpe_llama3");
-        for (String f : List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json")) {
-            Files.copy(tok.resolve(f), model.resolve(f));
-        }
+        model = CliTest.tinyChatModel(dir);
     }
 
     static final String PROMPT = "The quick brown fox jumps over the lazy dog. ".repeat(8);
