@@ -24,7 +24,7 @@ public record SelectionUnit(Kind kind, int size, Aggregation aggregation) {
     }
 
     public static final int DEFAULT_CHUNK = 10;
-    public static final int DEFAULT_SENTENCE_CAP = 32;
+    public static final int DEFAULT_SENTENCE_CAP = 48;
 
     public SelectionUnit {
         if (kind == null) throw new CompressionException("--unit: no unit given");
@@ -59,7 +59,7 @@ public record SelectionUnit(Kind kind, int size, Aggregation aggregation) {
         };
     }
 
-    /** Short name for tables and run folders: {@code token}, {@code chunk10}, {@code sentence} (cap 32) or {@code sentence16}. */
+    /** Short name for tables and run folders: {@code token}, {@code chunk10}, {@code sentence} (the default cap) or {@code sentence16}. */
     public String label() {
         String base = switch (kind) {
             case TOKEN -> "token";

@@ -96,7 +96,8 @@ class EmbeddedNeedleCompressionTest {
         int[] prompt = tokenizer.encode(text, tokenizer.addBosByDefault(), true);
         List<String> names = List.of("compresskv", "compresskv+sentence", "snapkv+sentence");
         List<KvCompressor> compressors = List.of(compressor("compresskv", 64),
-                compressor("compresskv", 64, SelectionUnit.sentence(32), prompt), compressor("snapkv", 64, SelectionUnit.sentence(32), prompt));
+                compressor("compresskv", 64, SelectionUnit.sentence(SelectionUnit.DEFAULT_SENTENCE_CAP), prompt),
+                compressor("snapkv", 64, SelectionUnit.sentence(SelectionUnit.DEFAULT_SENTENCE_CAP), prompt));
         Session session = new Session(model, KvStorage.F32);
         session.prefill(prompt, new SharedPrefillObserver(compressors));
         Map<String, String> a = new LinkedHashMap<>();

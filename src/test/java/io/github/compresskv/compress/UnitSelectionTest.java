@@ -106,7 +106,8 @@ class UnitSelectionTest {
     @Test
     void unitNamesAndLabels() {
         assertEquals("chunk10", SelectionUnit.parse("chunk", 10, 32).label());
-        assertEquals("sentence", SelectionUnit.parse("Sentence", 10, 32).label());
+        assertEquals("sentence", SelectionUnit.parse("Sentence", 10, SelectionUnit.DEFAULT_SENTENCE_CAP).label());
+        assertEquals("sentence32", SelectionUnit.parse("sentence", 10, 32).label());
         assertEquals("sentence16-mean", SelectionUnit.sentence(16).withAggregation(SelectionUnit.Aggregation.MEAN).label());
         for (String l : new String[]{"token", "chunk7", "sentence", "sentence16-mean", "chunk10-mean"}) {
             assertEquals(l, SelectionUnit.fromLabel(l).label());

@@ -99,7 +99,7 @@ class EvalRunnerTest {
     @Test
     void unitsAreSweptFromTheSamePrefillAndShownAsVariants(@TempDir Path dir) throws IOException {
         List<io.github.compresskv.compress.SelectionUnit> units = List.of(io.github.compresskv.compress.SelectionUnit.token(),
-                io.github.compresskv.compress.SelectionUnit.chunk(10), io.github.compresskv.compress.SelectionUnit.sentence(32));
+                io.github.compresskv.compress.SelectionUnit.chunk(10), io.github.compresskv.compress.SelectionUnit.sentence(io.github.compresskv.compress.SelectionUnit.DEFAULT_SENTENCE_CAP));
         EvalSettings s = new EvalSettings(METHODS, BUDGETS, units, CompressionOptions.defaults(), KvStorage.F32);
         // full once, snapkv per unit and budget, streamingllm (position scores) with tokens only
         assertEquals(List.of("full", "snapkv", "snapkv+chunk10", "snapkv+sentence", "streamingllm"), s.variants());
