@@ -110,9 +110,9 @@ final class GenerateCommand implements Callable<Integer> {
                 long t2 = System.nanoTime();
                 CompressionReport cr = scores.compress(compression.compressor(lm.model().config(), modelOptions.model, scores, lm.tokenizer(), tokens), session.cache());
                 long t3 = System.nanoTime();
-                err.printf(Locale.ROOT, "prefill %d tokens in %.1f ms | reconstruction pass %d tokens (%d chunks) in %.1f ms"
+                err.printf(Locale.ROOT, "prefill %d tokens in %.1f ms | reconstruction pass %d tokens (%d chunk%s) in %.1f ms"
                                 + " (%.2f x the prefill; scoring %.1f ms of it) | eviction %.1f ms | %s%n", tokens.length, prefillMs, scores.passTokens(),
-                        scores.chunks(), (t2 - t1) / 1e6, (t2 - t1) / 1e6 / prefillMs, scores.scoringNanos() / 1e6, (t3 - t2) / 1e6, cr.summary());
+                        scores.chunks(), scores.chunks() == 1 ? "" : "s", (t2 - t1) / 1e6, (t2 - t1) / 1e6 / prefillMs, scores.scoringNanos() / 1e6, (t3 - t2) / 1e6, cr.summary());
             } else if (compression.compresses()) {
                 KvCompressor compressor = compression.compressor(lm.model().config(), modelOptions.model, lm.tokenizer(), tokens);
                 session.prefill(tokens, compressor);
