@@ -18,12 +18,12 @@ What it makes (under OUT_DIR, then packed as OUT_DIR/../goldens.tar.gz):
 
 How it was run (one call on the GPU machine, which has tokenizers 0.23, sentencepiece 0.2,
 transformers 5.x and jinja2; the GPU itself is not used):
-  here:    mkdir -p /work/main/.devcarry/tokenizer
-           cp tools/make_tokenizer_goldens.py /work/main/.devcarry/tokenizer/
-           cp -r src/test/resources/io/github/compresskv/tokenizer/templates /work/main/.devcarry/tokenizer/
+  here:    mkdir -p .devcarry/tokenizer
+           cp tools/make_tokenizer_goldens.py .devcarry/tokenizer/
+           cp -r src/test/resources/io/github/compresskv/tokenizer/templates .devcarry/tokenizer/
            (head -c 150000 alice_in_wonderland.txt; head -c 350000 dorian_gray.txt;
-            head -c 300000 frankenstein.txt; head -c 200000 dracula.txt) from /work/shared/data/corpus
-              > /work/main/.devcarry/tokenizer/corpus.txt
+            head -c 300000 frankenstein.txt; head -c 200000 dracula.txt) from ../shared/data/corpus
+              > .devcarry/tokenizer/corpus.txt
   device:  PYTHONUNBUFFERED=1 timeout 170 python3 .devcarry/tokenizer/make_tokenizer_goldens.py \
                .devcarry/tokenizer/corpus.txt .devcarry/tokenizer/templates $OUT/goldens 2>&1 | tee $OUT/log.txt
            (carry: .devcarry/tokenizer; one H100 call, 20 s of run time; versions recorded in every

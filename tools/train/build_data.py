@@ -2,7 +2,7 @@
 """Builds the tokenizer and the token cache used by tasks.py, train.py and evaluate.py.
 
 Inputs: a corpus folder of UTF-8 books (*.txt, or *.txt.xz / *.txt.gz to keep the carried copy small) and
-the wonderwords lists (nounlist.txt, adjectivelist.txt, verblist.txt). Nothing is read from /work/shared, so the
+the wonderwords lists (nounlist.txt, adjectivelist.txt, verblist.txt). Nothing is read from ../shared, so the
 script runs on the GPU machine from carried copies.
 
 Output folder (the "data dir"):
