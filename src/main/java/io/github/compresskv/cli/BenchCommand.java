@@ -17,7 +17,6 @@ import io.github.compresskv.compress.CompressionMethods;
 import io.github.compresskv.compress.CompressionOptions;
 import io.github.compresskv.compress.KvCompressor;
 import io.github.compresskv.tokenizer.Tokenizer;
-import io.github.compresskv.compress.SentenceEnds;
 import io.github.compresskv.compress.SelectionUnit;
 import io.github.compresskv.tensor.Simd;
 import io.github.compresskv.model.Model;
@@ -208,8 +207,7 @@ final class BenchCommand implements Callable<Integer> {
         int plus = variant.indexOf('+');
         String method = plus < 0 ? variant : variant.substring(0, plus);
         SelectionUnit unit = plus < 0 ? SelectionUnit.token() : SelectionUnit.fromLabel(variant.substring(plus + 1));
-        KvCompressor k = KvCompressor.create(CompressionMethods.byName(method), Budget.tokens(budget), c, options.withUnit(unit));
-        return unit.kind() == SelectionUnit.Kind.SENTENCE ? k.sentences(SentenceEnds.of(tokenizer, prompt)) : k;
+        return KvCompressor.create(CompressionMethods.byName(method), Budget.tokens(budget), c, options.withUnit(unit)).prompt(tokenizer, prompt);
     }
 
     private static SelectionUnit unitOf(String flag) {

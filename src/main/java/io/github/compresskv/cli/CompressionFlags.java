@@ -3,7 +3,6 @@ package io.github.compresskv.cli;
 import io.github.compresskv.compress.Budget;
 import io.github.compresskv.compress.CompressionException;
 import io.github.compresskv.compress.SelectionUnit;
-import io.github.compresskv.compress.SentenceEnds;
 import io.github.compresskv.tokenizer.Tokenizer;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -101,8 +100,7 @@ final class CompressionFlags {
     /** The compressor for one prefill of {@code tokens} (validating the flags). */
     KvCompressor compressor(ModelConfig config, Path modelPath, Tokenizer tokenizer, int[] tokens) {
         Budget b = budget != null ? Budget.tokens(budget) : Budget.ratio(ratio);
-        KvCompressor c = KvCompressor.create(CompressionMethods.byName(method), b, config, options(modelPath));
-        return c.unit().isToken() ? c : c.sentences(SentenceEnds.of(tokenizer, tokens));
+        return KvCompressor.create(CompressionMethods.byName(method), b, config, options(modelPath)).prompt(tokenizer, tokens);
     }
 
     /**
@@ -113,12 +111,8 @@ final class CompressionFlags {
         try {
             SelectionUnit u = parseUnit(unit, chunkSize, sentenceCap, unitScore);
             if (!u.isToken()) KvCompressor.requireUnitApplies(CompressionMethods.byName(method), u);
-            if (u.kind() == SelectionUnit.Kind.CHUNK && budget != null && chunkSize > budget) {
-                throw new CompressionException("--chunk-size " + chunkSize + " is larger than --budget " + budget + "; a chunk must fit the budget");
-            }
-            if (u.kind() == SelectionUnit.Kind.CHUNK && decodeBudget != null && chunkSize > decodeBudget) {
-                throw new CompressionException("--chunk-size " + chunkSize + " is larger than --decode-budget " + decodeBudget + "; a chunk must fit the budget");
-            }
+            if (budget != null) u.requireFits(budget, "--budget");
+            if (decodeBudget != null) u.requireFits(decodeBudget, "--decode-budget");
             return u;
         } catch (CompressionException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -146,8 +140,7 @@ final class CompressionFlags {
     /** The compressor of a reconstructing method (kvzip) with the scores of its reconstruction pass. */
     KvCompressor compressor(ModelConfig config, Path modelPath, ReconstructionScorer scores, Tokenizer tokenizer, int[] tokens) {
         Budget b = budget != null ? Budget.tokens(budget) : Budget.ratio(ratio);
-        KvCompressor c = scores.compressor(CompressionMethods.byName(method), b, config, options(modelPath));
-        return c.unit().isToken() ? c : c.sentences(SentenceEnds.of(tokenizer, tokens));
+        return scores.compressor(CompressionMethods.byName(method), b, config, options(modelPath)).prompt(tokenizer, tokens);
     }
 
     /** The decode-time compressor, or null when --decode-budget is not given. */

@@ -274,15 +274,7 @@ final class EvalCommand implements Callable<Integer> {
         try {
             List<SelectionUnit> out = new ArrayList<>();
             for (String u : units) out.add(CompressionFlags.parseUnit(u, chunkSize, sentenceCap, unitScore));
-            if (out.stream().map(SelectionUnit::label).distinct().count() != out.size()) {
-                throw new CompressionException("--units: a unit is given twice: " + String.join(",", units));
-            }
-            for (SelectionUnit u : out) {
-                if (u.kind() != SelectionUnit.Kind.CHUNK) continue;
-                for (int b : budgets) {
-                    if (u.size() > b) throw new CompressionException("--chunk-size " + u.size() + " is larger than the budget " + b + " in --budgets; a chunk must fit the budget");
-                }
-            }
+            EvalSettings.checkUnits(out, budgets);
             if (out.stream().anyMatch(u -> !u.isToken())) {
                 boolean anyScored = false;
                 for (String m : methods) anyScored |= io.github.compresskv.compress.CompressionMethods.byName(m.strip()).scoresContent();

@@ -59,14 +59,7 @@ public final class AdaKvSelector implements Selector {
         for (int g = 0; g < kvHeads; g++) { rows[g] = scores.forHead(g); ids[g] = units.forHead(g); }
         UnitTopK.fill(rows, ids, taken, rest, units.aggregation());
         int[][] kept = new int[kvHeads][];
-        for (int g = 0; g < kvHeads; g++) {
-            int c = 0;
-            for (boolean t : taken[g]) if (t) c++;
-            int[] sel = new int[c];
-            c = 0;
-            for (int j = 0; j < n; j++) if (taken[g][j]) sel[c++] = j;
-            kept[g] = TopK.withWindow(sel, n, window);
-        }
+        for (int g = 0; g < kvHeads; g++) kept[g] = TopK.withWindow(UnitTopK.indices(taken[g]), n, window);
         return kept;
     }
 }

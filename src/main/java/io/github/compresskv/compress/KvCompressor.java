@@ -87,6 +87,11 @@ public final class KvCompressor implements PrefillObserver {
         return this;
     }
 
+    /** Hands over the prompt's tokens when the unit needs them (sentences); other units need none. Returns this. */
+    public KvCompressor prompt(io.github.compresskv.tokenizer.Tokenizer tokenizer, int[] tokens) {
+        return options.unit().kind() == SelectionUnit.Kind.SENTENCE ? sentences(SentenceEnds.of(tokenizer, tokens)) : this;
+    }
+
     /** Counts chunks (and indexes the sentence ends) from this absolute position instead of the prompt's start. Returns this. */
     public KvCompressor unitOrigin(int position) {
         if (position < 0) throw new IllegalArgumentException("unit origin " + position);
@@ -169,8 +174,8 @@ public final class KvCompressor implements PrefillObserver {
             int most = 0;
             for (int[] k : current) most = Math.max(most, k.length);
             if (most <= layerBudget) { selectingNanos += System.nanoTime() - t0; return; }
-            // whole units are not nested across budgets the way single tokens are: select from the full scores as a
-            // one-shot compression would, and mask the evicted rows only when that would need a row already gone
+            // with units, select from the full scores as a one-shot compression would (nested for the per-head and shared
+            // selectors); mask the evicted rows only when that needs a row already gone (Ada-KV's global fill can)
             if (!units[l].isToken()) {
                 sel = policy.selector().select(s, units[l], layerBudget, promptLength, window, kvHeads);
                 if (!subset(sel, current)) sel = null;

@@ -45,6 +45,13 @@ public record SelectionUnit(Kind kind, int size, Aggregation aggregation) {
 
     public boolean isToken() { return kind == Kind.TOKEN; }
 
+    /** Fails when a chunk is larger than {@code budget} (named {@code budgetName} in the message): it could never be kept whole. */
+    public void requireFits(int budget, String budgetName) {
+        if (kind == Kind.CHUNK && size > budget) {
+            throw new CompressionException("--chunk-size " + size + " is larger than " + budgetName + " " + budget + "; a chunk must fit the budget");
+        }
+    }
+
     /**
      * The unit named {@code name} ({@code token}, {@code chunk}, {@code sentence}; case-insensitive) with the given
      * chunk size or sentence cap; an unknown name lists the valid ones.

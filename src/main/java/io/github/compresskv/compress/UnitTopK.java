@@ -31,9 +31,8 @@ final class UnitTopK {
      * Marks up to {@code capacity} more rows in {@code taken} (shared by all heads: a global fill, Ada-KV style),
      * ranking units across every head. A unit keeps the score of all its present rows even when some were taken
      * before (Ada-KV's floor), so a unit cut there still ranks as itself; only its rows not yet taken are added.
-     * Returns the rows marked.
      */
-    static long fill(float[][] scores, int[][] unitOf, boolean[][] taken, long capacity, SelectionUnit.Aggregation aggregation) {
+    static void fill(float[][] scores, int[][] unitOf, boolean[][] taken, long capacity, SelectionUnit.Aggregation aggregation) {
         List<Unit> units = new ArrayList<>();
         for (int g = 0; g < scores.length; g++) collect(g, scores[g], unitOf[g], taken[g], aggregation, units);
         units.sort(Comparator.comparingDouble((Unit u) -> -u.score()).thenComparingInt(Unit::head).thenComparingInt(u -> u.members()[0]));
@@ -51,7 +50,6 @@ final class UnitTopK {
                 left = 0;
             }
         }
-        return capacity - left;
     }
 
     private static void collect(int head, float[] s, int[] unitOf, boolean[] taken, SelectionUnit.Aggregation aggregation, List<Unit> out) {
@@ -73,7 +71,8 @@ final class UnitTopK {
         }
     }
 
-    private static int[] indices(boolean[] taken) {
+    /** The indices set in {@code taken}, ascending. */
+    static int[] indices(boolean[] taken) {
         int c = 0;
         for (boolean t : taken) if (t) c++;
         int[] out = new int[c];

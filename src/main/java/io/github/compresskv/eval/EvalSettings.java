@@ -3,6 +3,7 @@ package io.github.compresskv.eval;
 import io.github.compresskv.cache.KvStorage;
 import io.github.compresskv.compress.Budget;
 import io.github.compresskv.compress.CompressionMethods;
+import io.github.compresskv.compress.CompressionException;
 import io.github.compresskv.compress.CompressionOptions;
 import io.github.compresskv.compress.SelectionUnit;
 
@@ -26,7 +27,6 @@ public record EvalSettings(List<String> methods, List<Integer> budgets, List<Sel
 
     public EvalSettings {
         if (units == null || units.isEmpty()) throw new IllegalArgumentException("--units: no unit given");
-        if (units.stream().map(SelectionUnit::label).distinct().count() != units.size()) throw new IllegalArgumentException("--units: a unit is given twice: " + units);
         units = List.copyOf(units);
         if (methods.isEmpty()) throw new IllegalArgumentException("--methods: no method given");
         List<String> canonical = new ArrayList<>();
@@ -44,12 +44,15 @@ public record EvalSettings(List<String> methods, List<Integer> budgets, List<Sel
         }
         if (budgets.stream().distinct().count() != budgets.size()) throw new IllegalArgumentException("--budgets: a budget is given twice: " + budgets);
         if (options.streaming()) throw new IllegalArgumentException("streaming compression needs a prefill per method; the harness shares one prefill per item");
-        for (SelectionUnit u : units) {
-            if (u.kind() != SelectionUnit.Kind.CHUNK) continue;
-            for (int b : budgets) {
-                if (u.size() > b) throw new IllegalArgumentException("--chunk-size " + u.size() + " is larger than the budget " + b + "; a chunk must fit the budget");
-            }
+        checkUnits(units, budgets);
+    }
+
+    /** Fails on a unit given twice or a chunk larger than one of the budgets (messages name the flags). */
+    public static void checkUnits(List<SelectionUnit> units, List<Integer> budgets) {
+        if (units.stream().map(SelectionUnit::label).distinct().count() != units.size()) {
+            throw new CompressionException("--units: a unit is given twice: " + units);
         }
+        for (SelectionUnit u : units) for (int b : budgets) u.requireFits(b, "the budget");
     }
 
     /** The units method {@code m} runs with: all of them, or tokens alone for full and methods without content scores. */

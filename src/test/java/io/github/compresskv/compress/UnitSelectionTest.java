@@ -6,7 +6,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -191,18 +190,4 @@ class UnitSelectionTest {
         }
     }
 
-    @Property(tries = 100)
-    void tokenUnitsAreThePlainTopK(@ForAll @IntRange(min = 9, max = 200) int n, @ForAll @IntRange(min = 8, max = 100) int budget) {
-        float[][] s = {randomRow(n, n * 31L + budget)};
-        int[][] a = new PerHeadTopKSelector().select(LayerScores.perHead(s), budget, n + W, W, 1);
-        int[][] b = new PerHeadTopKSelector().select(LayerScores.perHead(s), CandidateUnits.tokens(), budget, n + W, W, 1);
-        if (a == null) assertEquals(null, b); else assertArrayEquals(a[0], b[0]);
-    }
-
-    private static float[] randomRow(int n, long seed) {
-        Random r = new Random(seed);
-        float[] s = new float[n];
-        for (int j = 0; j < n; j++) s[j] = r.nextFloat();
-        return s;
-    }
 }
