@@ -89,6 +89,9 @@ final class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    UnitShapeFlags unitShape;
+
     @Option(names = "--units", split = ",", paramLabel = "U,...", defaultValue = "token",
             description = "Sweep: selection units of the methods with content scores (token, chunk, sentence, chunk16, sentence-mean, ...;"
                     + " default: ${DEFAULT-VALUE}).")
@@ -210,10 +213,6 @@ final class BenchCommand implements Callable<Integer> {
         return KvCompressor.create(CompressionMethods.byName(method), Budget.tokens(budget), c, options.withUnit(unit)).prompt(tokenizer, prompt);
     }
 
-    private static SelectionUnit unitOf(String flag) {
-        return CompressionFlags.parseUnit(flag, SelectionUnit.DEFAULT_CHUNK, SelectionUnit.DEFAULT_SENTENCE_CAP, "sum");
-    }
-
     private static double layerMatrixParams(ModelConfig c) { return WorkModel.layerMatrixParams(c); }
 
     static int[] syntheticTokens(int n, int vocab) { return SweepRunner.syntheticTokens(n, vocab); }
@@ -221,11 +220,11 @@ final class BenchCommand implements Callable<Integer> {
     /** The sweep: rooflines, JIT warm-up, every point, rooflines again; then the run folder. */
     private int sweep() throws IOException {
         try {
-            for (String u : units) unitOf(u); // a usage error before the model loads
+            for (String u : units) unitShape.unit(u); // a usage error before the model loads
         } catch (io.github.compresskv.compress.CompressionException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        BenchPlan plan = new BenchPlan(contexts, methods, budgets, units.stream().map(u -> unitOf(u).label()).toList(), genTokens, warmup,
+        BenchPlan plan = new BenchPlan(contexts, methods, budgets, units.stream().map(u -> unitShape.unit(u).label()).toList(), genTokens, warmup,
                 modelOptions.kvType, streaming, window);
         for (String m : plan.methods()) {
             // unknown names fail before the model loads; kvzip's reconstruction pass is not part of the sweep's prefill

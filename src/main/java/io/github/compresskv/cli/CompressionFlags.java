@@ -45,17 +45,8 @@ final class CompressionFlags {
                     + " split past --sentence-cap tokens); a unit's score aggregates its tokens' scores (--unit-score).")
     String unit;
 
-    @Option(names = "--chunk-size", paramLabel = "N", defaultValue = "" + SelectionUnit.DEFAULT_CHUNK,
-            description = "Tokens per chunk with --unit chunk (default: ${DEFAULT-VALUE}).")
-    int chunkSize;
-
-    @Option(names = "--sentence-cap", paramLabel = "N", defaultValue = "" + SelectionUnit.DEFAULT_SENTENCE_CAP,
-            description = "With --unit sentence: longer sentences are split into near-equal pieces of at most N tokens (default: ${DEFAULT-VALUE}).")
-    int sentenceCap;
-
-    @Option(names = "--unit-score", paramLabel = "sum|mean", defaultValue = "sum",
-            description = "How a unit's score is made from its tokens' scores: sum (default) or mean.")
-    String unitScore;
+    @picocli.CommandLine.Mixin
+    UnitShapeFlags unitShape;
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
@@ -109,7 +100,7 @@ final class CompressionFlags {
      */
     SelectionUnit selectionUnit() {
         try {
-            SelectionUnit u = parseUnit(unit, chunkSize, sentenceCap, unitScore);
+            SelectionUnit u = unitShape.unit(unit);
             if (!u.isToken()) KvCompressor.requireUnitApplies(CompressionMethods.byName(method), u);
             if (budget != null) u.requireFits(budget, "--budget");
             if (decodeBudget != null) u.requireFits(decodeBudget, "--decode-budget");

@@ -60,17 +60,8 @@ final class EvalCommand implements Callable<Integer> {
                     + " every method with content scores runs with each (default: ${DEFAULT-VALUE}).")
     List<String> units;
 
-    @Option(names = "--chunk-size", paramLabel = "N", defaultValue = "" + SelectionUnit.DEFAULT_CHUNK,
-            description = "Tokens per chunk for --units chunk (default: ${DEFAULT-VALUE}).")
-    int chunkSize;
-
-    @Option(names = "--sentence-cap", paramLabel = "N", defaultValue = "" + SelectionUnit.DEFAULT_SENTENCE_CAP,
-            description = "Longest sentence unit before it is split (default: ${DEFAULT-VALUE}).")
-    int sentenceCap;
-
-    @Option(names = "--unit-score", paramLabel = "sum|mean", defaultValue = "sum",
-            description = "A unit's score from its tokens' scores: sum (default) or mean.")
-    String unitScore;
+    @Mixin
+    UnitShapeFlags unitShape;
 
     @Option(names = "--lengths", paramLabel = "N,...", split = ",",
             description = "niah, ruler: context lengths in tokens (default: 1024,2048,4096,8192 where the model's context allows).")
@@ -273,7 +264,7 @@ final class EvalCommand implements Callable<Integer> {
     private List<SelectionUnit> selectionUnits() {
         try {
             List<SelectionUnit> out = new ArrayList<>();
-            for (String u : units) out.add(CompressionFlags.parseUnit(u, chunkSize, sentenceCap, unitScore));
+            for (String u : units) out.add(unitShape.unit(u));
             EvalSettings.checkUnits(out, budgets);
             if (out.stream().anyMatch(u -> !u.isToken())) {
                 boolean anyScored = false;
