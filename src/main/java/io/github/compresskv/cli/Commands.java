@@ -8,6 +8,6 @@ final class Commands {
 
     static List<Object> all() {
         return List.of(new GenerateCommand(), new ChatCommand(), new InfoCommand(), new TokenizeCommand(),
-                new ConvertCommand(), new SynthCommand(), new BenchCommand(), new ProfileCommand(), new EvalCommand(), new DemoCommand());
+                new ConvertCommand(), new SynthCommand(), new BenchCommand(), new ProfileCommand(), new EvalCommand(), new DemoCommand(), new ServeCommand());
     }
 }

@@ -1,0 +1,109 @@
+package io.github.compresskv.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The OpenAI-compatible HTTP server over one model, on the JDK's own HTTP server (docs/server.md says why).
+ * HTTP exchanges run on virtual threads; prefill and decode run on {@code parallel} platform threads (the decode
+ * slots) fed by a bounded queue, because compute-bound work on virtual threads would hold their few carriers.
+ *
+ * <p>Read and idle timeouts are the JDK server's {@code sun.net.httpserver.maxReqTime} and {@code idleInterval}
+ * properties: JVM-wide, read once when the first server of the JVM starts; set here unless already set.
+ */
+public final class CompressKvServer implements AutoCloseable {
+    private final Engine engine;
+    private final ServerOptions options;
+    private final HttpServer http;
+    private final ThreadPoolExecutor slots;
+    private final ExecutorService handlers;
+    private final KvMemory memory;
+    private final ContextStore contexts;
+    private final PrefixCache prefixes;
+    private final CompletionRunner runner;
+
+    private CompressKvServer(Engine engine, ServerOptions options) throws IOException {
+        this.engine = engine;
+        this.options = options;
+        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "" + options.readTimeoutSeconds()));
+        System.setProperty("sun.net.httpserver.idleInterval", System.getProperty("sun.net.httpserver.idleInterval", "" + options.idleTimeoutSeconds()));
+        AtomicInteger n = new AtomicInteger();
+        this.slots = new ThreadPoolExecutor(options.parallel(), options.parallel(), 0, TimeUnit.SECONDS,
+                options.queue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(options.queue()),
+                r -> Thread.ofPlatform().daemon().name("compresskv-slot-" + n.incrementAndGet()).unstarted(r));
+        this.memory = new KvMemory(options.maxKvBytes());
+        this.contexts = new ContextStore();
+        this.prefixes = new PrefixCache(memory, options.prefixCacheEntries(), 32);
+        Metrics metrics = new Metrics();
+        this.runner = new CompletionRunner(engine, memory, prefixes, contexts, metrics, slots);
+        List<String> methods = engine.methods();
+        Metrics.Gauges gauges = new Metrics.Gauges(this::liveKvBytes, memory::used, memory::limit, () -> slots.getQueue().size(),
+                slots::getActiveCount, contexts::size, prefixes::size);
+        ObjectNode health = Json.object().put("status", "ok").put("model", engine.modelId());
+        Routes routes = new Routes(engine.modelId(), options.apiKey(),
+                new CompletionsEndpoint(runner, engine.modelId(), methods, options.maxBodyBytes()),
+                new ContextsEndpoint(engine, contexts, memory, metrics, slots, methods, options.maxBodyBytes()), metrics, gauges, health);
+        this.handlers = Executors.newVirtualThreadPerTaskExecutor();
+        this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
+        http.createContext("/", routes);
+        http.setExecutor(handlers);
+    }
+
+    /** Loads the model and starts serving; close to stop. */
+    public static CompressKvServer start(java.nio.file.Path model, Integer threads, io.github.compresskv.cache.KvStorage kvType,
+                                         ServerOptions options) throws IOException {
+        Engine engine = Engine.load(model, threads, kvType);
+        try {
+            CompressKvServer s = new CompressKvServer(engine, options);
+            s.http.start();
+            return s;
+        } catch (IOException | RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+    }
+
+    /** The port the server listens on (the one chosen when the options said 0). */
+    public int port() { return http.getAddress().getPort(); }
+
+    public String host() { return options.host(); }
+
+    public String modelId() { return engine.modelId(); }
+
+    public String modelSummary() { return engine.summary(); }
+
+    public long kvBytesPerToken() { return engine.kvBytesPerToken(); }
+
+    /** KV bytes held now: running requests, stored contexts and cached prefixes. */
+    public long liveKvBytes() { return runner.liveBytes() + contexts.bytes() + prefixes.bytes(); }
+
+    /** KV bytes reserved against {@code --max-kv-mib} now. */
+    public long reservedKvBytes() { return memory.used(); }
+
+    /** Requests running now. */
+    public int activeRequests() { return slots.getActiveCount(); }
+
+    /** Drops every cached prefix (contexts stay). */
+    public void clearPrefixCache() { prefixes.clear(); }
+
+    @Override
+    public void close() {
+        http.stop(0);
+        slots.shutdownNow();
+        handlers.shutdownNow();
+        contexts.clear();
+        prefixes.clear();
+        engine.close();
+    }
+}

@@ -1,0 +1,59 @@
+package io.github.compresskv.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/** Reading bodies within the size limit and writing JSON, text and errors on the JDK's {@link HttpExchange}. */
+final class Http {
+    private Http() {}
+
+    /** The request body as JSON; 413 beyond {@code limit} bytes, 400 when it is not JSON. */
+    static JsonNode readJson(HttpExchange ex, long limit) throws IOException {
+        String len = ex.getRequestHeaders().getFirst("Content-Length");
+        if (len != null) {
+            try {
+                if (Long.parseLong(len.strip()) > limit) throw ApiException.tooLarge(limit);
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest(null, "bad Content-Length header");
+            }
+        }
+        byte[] body;
+        try (InputStream in = ex.getRequestBody()) {
+            body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+        }
+        if (body.length > limit) throw ApiException.tooLarge(limit);
+        if (body.length == 0) throw ApiException.badRequest(null, "the request body is empty; a JSON object is expected");
+        try {
+            return Json.MAPPER.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest(null, "the request body is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    static void sendJson(HttpExchange ex, int status, JsonNode node) throws IOException {
+        send(ex, status, "application/json", Json.MAPPER.writeValueAsBytes(node));
+    }
+
+    static void sendError(HttpExchange ex, ApiException e) throws IOException {
+        if (e.retryAfterSeconds() > 0) ex.getResponseHeaders().set("Retry-After", Integer.toString(e.retryAfterSeconds()));
+        sendJson(ex, e.status(), Json.error(e));
+    }
+
+    static void send(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", contentType);
+        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    static void sendText(HttpExchange ex, int status, String contentType, String text) throws IOException {
+        send(ex, status, contentType, text.getBytes(StandardCharsets.UTF_8));
+    }
+}
