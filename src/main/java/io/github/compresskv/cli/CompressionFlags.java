@@ -112,20 +112,7 @@ final class CompressionFlags {
 
     /** A unit from its flags ({@code --unit}, {@code --chunk-size}, {@code --sentence-cap}, {@code --unit-score}). */
     static SelectionUnit parseUnit(String name, int chunkSize, int sentenceCap, String score) {
-        if (chunkSize < 1) throw new CompressionException("--chunk-size must be ≥ 1, got " + chunkSize);
-        if (sentenceCap < 1) throw new CompressionException("--sentence-cap must be ≥ 1, got " + sentenceCap);
-        SelectionUnit.Aggregation a = switch (score == null ? "" : score.strip().toLowerCase(java.util.Locale.ROOT)) {
-            case "sum" -> SelectionUnit.Aggregation.SUM;
-            case "mean" -> SelectionUnit.Aggregation.MEAN;
-            default -> throw new CompressionException("unknown --unit-score '" + score + "'; valid: sum, mean");
-        };
-        String n = name == null ? "" : name.strip().toLowerCase(java.util.Locale.ROOT);
-        if (n.equals("token") || n.equals("chunk") || n.equals("sentence")) return SelectionUnit.parse(n, chunkSize, sentenceCap).withAggregation(a);
-        try {
-            return SelectionUnit.fromLabel(n); // a label as run folders show it: chunk16, sentence, sentence24-mean
-        } catch (CompressionException e) {
-            throw new CompressionException("unknown --unit '" + name + "'; valid: token, chunk, sentence, or a label such as chunk16, sentence24, sentence-mean");
-        }
+        return SelectionUnit.of(name, chunkSize, sentenceCap, score);
     }
 
     /** The compressor of a reconstructing method (kvzip) with the scores of its reconstruction pass. */

@@ -57,5 +57,22 @@ public record CompressionOptions(int window, int poolKernel, Pooling pooling, in
 
     public CompressionOptions withPromptStatesInFile(boolean f) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, f, unit); }
 
+    /**
+     * These options with each profile not given yet taken from beside the model, if such a file exists: for
+     * {@code dir/name.gguf} (or a folder {@code dir/name}) the files {@code dir/name.heads.json} and
+     * {@code dir/name.layers.json}.
+     */
+    public CompressionOptions withProfilesBeside(Path model) {
+        return withProfiles(headProfile != null ? headProfile : beside(model, ".heads.json"),
+                layerProfile != null ? layerProfile : beside(model, ".layers.json"));
+    }
+
+    private static Path beside(Path model, String suffix) {
+        Path name = model.toAbsolutePath().normalize().getFileName();
+        if (name == null) return null;
+        Path p = model.resolveSibling(name.toString().replaceFirst("\\.gguf$", "") + suffix);
+        return java.nio.file.Files.isRegularFile(p) ? p : null;
+    }
+
     public CompressionOptions withUnit(SelectionUnit u) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile, u); }
 }

@@ -13,6 +13,7 @@ import io.github.compresskv.tokenizer.Tokenizer;
 
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -97,10 +98,12 @@ public final class Session {
 
     /**
      * Applies a compression decided after the prefill (e.g. one that allocated budgets over all layers from the
-     * scores its {@link PrefillObserver} collected). The logits and the position are unchanged.
+     * scores its {@link PrefillObserver} collected). The logits and the position are unchanged. Returns
+     * {@code compression} (whose report, if it keeps one, is then complete).
      */
-    public void compress(PostPrefillCompression compression) {
-        compression.finish(cache);
+    public <C extends PostPrefillCompression> C compress(C compression) {
+        compression.afterPrefill(cache);
+        return compression;
     }
 
     /**
@@ -144,7 +147,16 @@ public final class Session {
 
     /** Generates from the current state (after a prefill or append). */
     public GenerationResult generate(SamplerConfig sampling, StopConditions stop, TokenDecoder decoder, Consumer<String> onText) {
-        return new Generator(this, new Sampler(sampling), stop, decoder, onText).run(0, 0);
+        return generate(sampling, stop, decoder, onText, () -> false);
+    }
+
+    /**
+     * Generates from the current state until a stop condition holds or {@code cancelled} turns true (read before
+     * each token, from any thread; the result then says {@link StopReason#CANCELLED} and the session stays usable).
+     */
+    public GenerationResult generate(SamplerConfig sampling, StopConditions stop, TokenDecoder decoder, Consumer<String> onText,
+                                     BooleanSupplier cancelled) {
+        return new Generator(this, new Sampler(sampling), stop, decoder, onText, cancelled).run(0, 0);
     }
 
     /** An independent copy of this sequence (cache, logits, pending token). */
