@@ -180,7 +180,8 @@ public final class Context {
     Answer answer(int[] prompt, GenerationOptions options, TokenListener listener, BooleanSupplier extraCancel) {
         Cancellation c = options.cancellation();
         BooleanSupplier cancelled = () -> (c != null && c.isCancelled()) || (extraCancel != null && extraCancel.getAsBoolean());
-        StopConditions stop = new StopConditions(options.maxTokens(), model.tokenizer().endOfGenerationIds(), options.stopStrings());
+        StopConditions stop = new StopConditions(options.maxTokens(),
+                options.ignoresEndOfText() ? java.util.Set.of() : model.tokenizer().endOfGenerationIds(), options.stopStrings());
         double prefillMs = 0;
         if (prompt.length > 0) {
             long t0 = System.nanoTime();

@@ -24,9 +24,10 @@ public final class GenerationOptions {
     private final long seed;
     private final List<String> stop;
     private final Cancellation cancellation;
+    private final boolean ignoreEndOfText;
 
     private GenerationOptions(int maxTokens, double temperature, int topK, double topP, double minP, long seed, List<String> stop,
-                              Cancellation cancellation) {
+                              Cancellation cancellation, boolean ignoreEndOfText) {
         if (maxTokens < 1) throw new IllegalArgumentException("maxTokens must be >= 1, got " + maxTokens);
         for (String s : stop) if (s == null || s.isEmpty()) throw new IllegalArgumentException("stop strings must not be empty");
         this.maxTokens = maxTokens;
@@ -37,42 +38,43 @@ public final class GenerationOptions {
         this.seed = seed;
         this.stop = List.copyOf(stop);
         this.cancellation = cancellation;
+        this.ignoreEndOfText = ignoreEndOfText;
         samplerConfig(); // checks the sampling values now
     }
 
     /** The most likely token every step; 256 tokens at most. */
-    public static GenerationOptions greedy() { return new GenerationOptions(256, 0, 0, 1, 0, 0, List.of(), null); }
+    public static GenerationOptions greedy() { return new GenerationOptions(256, 0, 0, 1, 0, 0, List.of(), null, false); }
 
     /** Sampling at {@code temperature} (> 0) with a seeded generator (same seed, same tokens); 256 tokens at most. */
     public static GenerationOptions sampling(double temperature, long seed) {
         if (!(temperature > 0)) throw new IllegalArgumentException("sampling needs a temperature > 0 (greedy() for 0), got " + temperature);
-        return new GenerationOptions(256, temperature, 0, 1, 0, seed, List.of(), null);
+        return new GenerationOptions(256, temperature, 0, 1, 0, seed, List.of(), null, false);
     }
 
-    public GenerationOptions maxTokens(int n) { return new GenerationOptions(n, temperature, topK, topP, minP, seed, stop, cancellation); }
+    public GenerationOptions maxTokens(int n) { return new GenerationOptions(n, temperature, topK, topP, minP, seed, stop, cancellation, ignoreEndOfText); }
 
     /** 0 makes it greedy. */
-    public GenerationOptions temperature(double t) { return new GenerationOptions(maxTokens, t, topK, topP, minP, seed, stop, cancellation); }
+    public GenerationOptions temperature(double t) { return new GenerationOptions(maxTokens, t, topK, topP, minP, seed, stop, cancellation, ignoreEndOfText); }
 
     /** Keep the k most likely tokens (0: off). */
-    public GenerationOptions topK(int k) { return new GenerationOptions(maxTokens, temperature, k, topP, minP, seed, stop, cancellation); }
+    public GenerationOptions topK(int k) { return new GenerationOptions(maxTokens, temperature, k, topP, minP, seed, stop, cancellation, ignoreEndOfText); }
 
     /** Keep the smallest most likely set reaching probability p (1: off). */
-    public GenerationOptions topP(double p) { return new GenerationOptions(maxTokens, temperature, topK, p, minP, seed, stop, cancellation); }
+    public GenerationOptions topP(double p) { return new GenerationOptions(maxTokens, temperature, topK, p, minP, seed, stop, cancellation, ignoreEndOfText); }
 
     /** Keep tokens at least p times as likely as the top one (0: off). */
-    public GenerationOptions minP(double p) { return new GenerationOptions(maxTokens, temperature, topK, topP, p, seed, stop, cancellation); }
+    public GenerationOptions minP(double p) { return new GenerationOptions(maxTokens, temperature, topK, topP, p, seed, stop, cancellation, ignoreEndOfText); }
 
-    public GenerationOptions seed(long s) { return new GenerationOptions(maxTokens, temperature, topK, topP, minP, s, stop, cancellation); }
+    public GenerationOptions seed(long s) { return new GenerationOptions(maxTokens, temperature, topK, topP, minP, s, stop, cancellation, ignoreEndOfText); }
 
     /** Strings that end the generation; they and what follows are cut from the text. Replaces earlier ones. */
     public GenerationOptions stop(String... strings) { return stop(List.of(strings)); }
 
     /** Strings that end the generation; they and what follows are cut from the text. Replaces earlier ones. */
-    public GenerationOptions stop(List<String> strings) { return new GenerationOptions(maxTokens, temperature, topK, topP, minP, seed, strings, cancellation); }
+    public GenerationOptions stop(List<String> strings) { return new GenerationOptions(maxTokens, temperature, topK, topP, minP, seed, strings, cancellation, ignoreEndOfText); }
 
     /** A flag another thread may set to stop the generation (null: none). */
-    public GenerationOptions cancellation(Cancellation c) { return new GenerationOptions(maxTokens, temperature, topK, topP, minP, seed, stop, c); }
+    public GenerationOptions cancellation(Cancellation c) { return new GenerationOptions(maxTokens, temperature, topK, topP, minP, seed, stop, c, ignoreEndOfText); }
 
     public int maxTokens() { return maxTokens; }
 
@@ -87,6 +89,14 @@ public final class GenerationOptions {
     public long seed() { return seed; }
 
     public List<String> stopStrings() { return stop; }
+
+    /**
+     * Generate past the model's end-of-generation tokens, until max tokens or a stop string (llama.cpp's
+     * {@code ignore_eos}: load tests that need answers of a known length).
+     */
+    public GenerationOptions ignoreEndOfText(boolean on) { return new GenerationOptions(maxTokens, temperature, topK, topP, minP, seed, stop, cancellation, on); }
+
+    public boolean ignoresEndOfText() { return ignoreEndOfText; }
 
     /** The cancellation flag, or null. */
     public Cancellation cancellation() { return cancellation; }

@@ -77,6 +77,18 @@ public final class LanguageModel implements AutoCloseable {
      */
     public int[] tokenize(Prompt prompt) { return tokens(prompt, true); }
 
+    /**
+     * The tokens {@code prompt} becomes at the start of a context ({@code startsContext}) or appended to one (plain
+     * text without BOS): what {@link Context#append} will run, for callers that match or count tokens first.
+     */
+    public int[] tokenize(Prompt prompt, boolean startsContext) { return tokens(prompt, startsContext); }
+
+    /** Bytes one token adds to a full KV cache of the load options' type (every layer, key and value). */
+    public long kvBytesPerToken() {
+        var c = model.config();
+        return (long) c.layers() * c.kvHeads() * c.headDim() * 2 * options.storage().bytesPerValue();
+    }
+
     /** The text of {@code tokens}; special tokens (BOS, end of turn) are left out. */
     public String detokenize(int... tokens) { return tokenizer.decode(tokens, true); }
 
