@@ -1,5 +1,6 @@
 package io.github.compresskv.cli;
 
+import io.github.compresskv.api.LoadOptions;
 import io.github.compresskv.server.CompressKvServer;
 import io.github.compresskv.server.ServerOptions;
 import picocli.CommandLine.Command;
@@ -56,6 +57,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Prompt caches kept for requests that extend them, least recently used out first (default: ${DEFAULT-VALUE}; 0 = off).")
     int prefixCache;
 
+    private LoadOptions loadOptions() {
+        LoadOptions o = LoadOptions.defaults().kvType(modelOptions.kvType.name().toLowerCase(Locale.ROOT));
+        return modelOptions.threads == null ? o : o.threads(modelOptions.threads);
+    }
+
     @Override
     public Integer call() throws Exception {
         long maxKv = maxKvMib != null ? maxKvMib << 20 : Runtime.getRuntime().maxMemory() / 4;
@@ -66,7 +72,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         String key = apiKey != null ? apiKey : System.getenv("COMPRESSKV_API_KEY");
         ServerOptions options = new ServerOptions(host, port, parallel, queue, maxKv, key, maxBodyKib << 10, readTimeout, idleTimeout, prefixCache);
-        CompressKvServer server = CompressKvServer.start(modelOptions.modelPath(), modelOptions.threads, modelOptions.kvType, options);
+        CompressKvServer server = CompressKvServer.start(modelOptions.modelPath(), loadOptions(), options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

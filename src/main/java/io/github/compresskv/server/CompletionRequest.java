@@ -11,7 +11,7 @@ import java.util.List;
  * before by {@code POST /v1/contexts}, whose cache the request forks).
  */
 record CompletionRequest(boolean chat, List<Message> messages, String prompt, String contextId, String model,
-                         GenerationParams params, CompressionSpec compression) {
+                         GenerationParams params, KvCompression compression) {
 
     /** One chat message. */
     record Message(String role, String content) {}
@@ -31,7 +31,7 @@ record CompletionRequest(boolean chat, List<Message> messages, String prompt, St
             messages.add(new Message(role, content(m.get("content"), path + ".content")));
         }
         return new CompletionRequest(true, List.copyOf(messages), null, contextId(body), model(body),
-                GenerationParams.parse(body), CompressionSpec.parse(body, methods));
+                GenerationParams.parse(body), KvCompression.parse(body, methods));
     }
 
     static CompletionRequest parseText(JsonNode body, List<String> methods) {
@@ -42,7 +42,7 @@ record CompletionRequest(boolean chat, List<Message> messages, String prompt, St
         else if (p != null && p.isArray() && p.size() == 1 && p.get(0).isTextual()) prompt = p.get(0).asText();
         else throw ApiException.badRequest("prompt", "prompt must be a string (or an array of one string)");
         return new CompletionRequest(false, List.of(), prompt, contextId(body), model(body),
-                GenerationParams.parse(body), CompressionSpec.parse(body, methods));
+                GenerationParams.parse(body), KvCompression.parse(body, methods));
     }
 
     /** Text of a message: a string, or an array of {type: text, text} parts joined. */

@@ -2,9 +2,11 @@ package io.github.compresskv.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import io.github.compresskv.api.LoadOptions;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -23,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * properties: JVM-wide, read once when the first server of the JVM starts; set here unless already set.
  */
 public final class CompressKvServer implements AutoCloseable {
-    private final Engine engine;
+    private final ServedModel model;
     private final ServerOptions options;
     private final HttpServer http;
     private final ThreadPoolExecutor slots;
@@ -33,8 +35,8 @@ public final class CompressKvServer implements AutoCloseable {
     private final PrefixCache prefixes;
     private final CompletionRunner runner;
 
-    private CompressKvServer(Engine engine, ServerOptions options) throws IOException {
-        this.engine = engine;
+    private CompressKvServer(ServedModel model, ServerOptions options) throws IOException {
+        this.model = model;
         this.options = options;
         System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "" + options.readTimeoutSeconds()));
         System.setProperty("sun.net.httpserver.idleInterval", System.getProperty("sun.net.httpserver.idleInterval", "" + options.idleTimeoutSeconds()));
@@ -46,14 +48,14 @@ public final class CompressKvServer implements AutoCloseable {
         this.contexts = new ContextStore();
         this.prefixes = new PrefixCache(memory, options.prefixCacheEntries(), 32);
         Metrics metrics = new Metrics();
-        this.runner = new CompletionRunner(engine, memory, prefixes, contexts, metrics, slots);
-        List<String> methods = engine.methods();
+        this.runner = new CompletionRunner(model, memory, prefixes, contexts, metrics, slots);
+        List<String> methods = model.methods();
         Metrics.Gauges gauges = new Metrics.Gauges(this::liveKvBytes, memory::used, memory::limit, () -> slots.getQueue().size(),
                 slots::getActiveCount, contexts::size, prefixes::size);
-        ObjectNode health = Json.object().put("status", "ok").put("model", engine.modelId());
-        Routes routes = new Routes(engine.modelId(), options.apiKey(),
-                new CompletionsEndpoint(runner, engine.modelId(), methods, options.maxBodyBytes()),
-                new ContextsEndpoint(engine, contexts, memory, metrics, slots, methods, options.maxBodyBytes()), metrics, gauges, health);
+        ObjectNode health = Json.object().put("status", "ok").put("model", model.id());
+        Routes routes = new Routes(model, options.apiKey(),
+                new CompletionsEndpoint(runner, model.id(), methods, options.maxBodyBytes()),
+                new ContextsEndpoint(model, contexts, memory, metrics, slots, methods, options.maxBodyBytes()), metrics, gauges, health);
         this.handlers = Executors.newVirtualThreadPerTaskExecutor();
         this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
         http.createContext("/", routes);
@@ -61,15 +63,14 @@ public final class CompressKvServer implements AutoCloseable {
     }
 
     /** Loads the model and starts serving; close to stop. */
-    public static CompressKvServer start(java.nio.file.Path model, Integer threads, io.github.compresskv.cache.KvStorage kvType,
-                                         ServerOptions options) throws IOException {
-        Engine engine = Engine.load(model, threads, kvType);
+    public static CompressKvServer start(Path modelPath, LoadOptions load, ServerOptions options) throws IOException {
+        ServedModel model = ServedModel.load(modelPath, load);
         try {
-            CompressKvServer s = new CompressKvServer(engine, options);
+            CompressKvServer s = new CompressKvServer(model, options);
             s.http.start();
             return s;
         } catch (IOException | RuntimeException e) {
-            engine.close();
+            model.close();
             throw e;
         }
     }
@@ -79,11 +80,11 @@ public final class CompressKvServer implements AutoCloseable {
 
     public String host() { return options.host(); }
 
-    public String modelId() { return engine.modelId(); }
+    public String modelId() { return model.id(); }
 
-    public String modelSummary() { return engine.summary(); }
+    public String modelSummary() { return model.description(); }
 
-    public long kvBytesPerToken() { return engine.kvBytesPerToken(); }
+    public long kvBytesPerToken() { return model.kvBytesPerToken(); }
 
     /** KV bytes held now: running requests, stored contexts and cached prefixes. */
     public long liveKvBytes() { return runner.liveBytes() + contexts.bytes() + prefixes.bytes(); }
@@ -93,6 +94,12 @@ public final class CompressKvServer implements AutoCloseable {
 
     /** Requests running now. */
     public int activeRequests() { return slots.getActiveCount(); }
+
+    /** Requests waiting for a slot now. */
+    public int queuedRequests() { return slots.getQueue().size(); }
+
+    /** KV bytes of the requests running now (contexts and cached prefixes not counted). */
+    public long requestKvBytes() { return runner.liveBytes(); }
 
     /** Drops every cached prefix (contexts stay). */
     public void clearPrefixCache() { prefixes.clear(); }
@@ -104,6 +111,6 @@ public final class CompressKvServer implements AutoCloseable {
         handlers.shutdownNow();
         contexts.clear();
         prefixes.clear();
-        engine.close();
+        model.close();
     }
 }

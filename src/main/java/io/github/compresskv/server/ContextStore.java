@@ -1,5 +1,7 @@
 package io.github.compresskv.server;
 
+import io.github.compresskv.api.Context;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ContextStore {
     /** A stored context. */
-    record StoredContext(String id, int[] tokens, EngineState state, CompressionSpec spec, long fullBytes, long keptBytes,
+    record StoredContext(String id, int[] tokens, Context context, KvCompression spec, long fullBytes, long keptBytes,
                          double prefillMs, double compressMs, long createdSeconds, KvMemory.Reservation memory) {}
 
     private final Map<String, StoredContext> contexts = new ConcurrentHashMap<>();

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import io.github.compresskv.api.Compression;
+import io.github.compresskv.api.Context;
+import io.github.compresskv.api.PrefillReport;
 
 import java.io.IOException;
 import java.util.List;
@@ -18,7 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
  * request that names {@code context_id} forks the context's cache and prefills only its own text.
  */
 final class ContextsEndpoint {
-    private final Engine engine;
+    private final ServedModel model;
     private final ContextStore contexts;
     private final KvMemory memory;
     private final Metrics metrics;
@@ -26,8 +29,8 @@ final class ContextsEndpoint {
     private final List<String> methods;
     private final long maxBody;
 
-    ContextsEndpoint(Engine engine, ContextStore contexts, KvMemory memory, Metrics metrics, ExecutorService slots, List<String> methods, long maxBody) {
-        this.engine = engine;
+    ContextsEndpoint(ServedModel model, ContextStore contexts, KvMemory memory, Metrics metrics, ExecutorService slots, List<String> methods, long maxBody) {
+        this.model = model;
         this.contexts = contexts;
         this.memory = memory;
         this.metrics = metrics;
@@ -69,15 +72,15 @@ final class ContextsEndpoint {
         if (!body.isObject()) throw ApiException.badRequest(null, "the request body must be a JSON object");
         String document = Fields.string(body, "document", "document", null);
         if (document == null || document.isEmpty()) throw ApiException.badRequest("document", "document must be a non-empty string");
-        CompressionSpec spec = CompressionSpec.parse(body, methods);
-        engine.validate(spec);
-        int[] tokens = engine.documentTokens(document);
-        if (tokens.length >= engine.contextLength()) {
-            throw ApiException.badRequest("document", "the document has " + tokens.length + " tokens; the model's context is " + engine.contextLength());
+        KvCompression spec = KvCompression.parse(body, methods);
+        Compression compression = model.compression(spec);
+        int[] tokens = model.documentTokens(document);
+        if (tokens.length >= model.contextLength()) {
+            throw ApiException.badRequest("document", "the document has " + tokens.length + " tokens; the model's context is " + model.contextLength());
         }
         Future<ContextStore.StoredContext> f;
         try {
-            f = slots.submit(() -> build(tokens, spec));
+            f = slots.submit(() -> build(tokens, spec, compression));
         } catch (RejectedExecutionException e) {
             metrics.rejectedQueue.increment();
             throw ApiException.queueFull(1);
@@ -97,15 +100,15 @@ final class ContextsEndpoint {
         return 200;
     }
 
-    private ContextStore.StoredContext build(int[] tokens, CompressionSpec spec) {
-        KvMemory.Reservation r = memory.reserve(tokens.length * engine.kvBytesPerToken(), "this document (" + tokens.length + " tokens)");
+    private ContextStore.StoredContext build(int[] tokens, KvCompression spec, Compression compression) {
+        KvMemory.Reservation r = memory.reserve(tokens.length * model.kvBytesPerToken(), "this document (" + tokens.length + " tokens)");
         try {
-            EngineState state = engine.newState();
-            EngineState.Prefill pf = state.prefill(tokens, spec);
-            metrics.prefill(tokens.length, pf.prefillMs());
-            r.shrinkTo(state.kvBytes());
-            return new ContextStore.StoredContext(contexts.newId(), tokens, state, spec, pf.fullBytes(), state.kvBytes(), pf.prefillMs(),
-                    pf.compressMs(), System.currentTimeMillis() / 1000, r);
+            Context context = model.newContext();
+            PrefillReport pr = CompletionRunner.prefill(context, tokens, compression);
+            metrics.prefill(tokens.length, pr.prefillMillis());
+            r.shrinkTo(context.kvBytes());
+            return new ContextStore.StoredContext(contexts.newId(), tokens, context, spec, pr.kvBytesBefore(), context.kvBytes(),
+                    pr.prefillMillis(), pr.compressionMillis(), System.currentTimeMillis() / 1000, r);
         } catch (RuntimeException e) {
             r.close();
             throw e;

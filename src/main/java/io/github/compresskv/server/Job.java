@@ -1,5 +1,7 @@
 package io.github.compresskv.server;
 
+import io.github.compresskv.api.Cancellation;
+
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
@@ -26,13 +28,18 @@ final class Job {
                  double prefillMs, double compressMs, double decodeMs) {}
 
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-    private volatile boolean cancelled;
+    private final Cancellation cancellation = new Cancellation();
 
     void emit(Event e) { events.add(e); }
 
+    void emitText(String text) { events.add(new Text(text)); }
+
     Event next() throws InterruptedException { return events.take(); }
 
-    void cancel() { cancelled = true; }
+    /** Stops the generation before its next token (from any thread); the slot then frees its cache. */
+    void cancel() { cancellation.cancel(); }
 
-    boolean cancelled() { return cancelled; }
+    boolean cancelled() { return cancellation.isCancelled(); }
+
+    Cancellation cancellation() { return cancellation; }
 }

@@ -1,5 +1,7 @@
 package io.github.compresskv.server;
 
+import io.github.compresskv.api.Context;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -13,7 +15,7 @@ import java.util.List;
  */
 final class PrefixCache {
     /** A cached prompt state. */
-    record Entry(CompressionSpec spec, int[] tokens, EngineState state, long fullBytes, KvMemory.Reservation memory) {}
+    record Entry(KvCompression spec, int[] tokens, Context context, long fullBytes, KvMemory.Reservation memory) {}
 
     private final KvMemory memory;
     private final int maxEntries;
@@ -29,7 +31,7 @@ final class PrefixCache {
     }
 
     /** The longest cached prompt under {@code spec} that {@code tokens} starts with (marked recently used), or null. */
-    Entry longestPrefix(CompressionSpec spec, int[] tokens) {
+    Entry longestPrefix(KvCompression spec, int[] tokens) {
         synchronized (memory) {
             Entry best = null;
             for (Entry e : entries) {
@@ -46,16 +48,16 @@ final class PrefixCache {
         }
     }
 
-    /** Keeps a copy of {@code state} (the state at the end of {@code tokens}) when it is worth it and fits. */
-    void put(CompressionSpec spec, int[] tokens, EngineState state, long fullBytes) {
+    /** Keeps a fork of {@code context} (its state at the end of {@code tokens}; owned by the caller's thread) when it is worth it and fits. */
+    void put(KvCompression spec, int[] tokens, Context context, long fullBytes) {
         if (maxEntries == 0 || tokens.length < minTokens) return;
         synchronized (memory) {
             for (Entry e : entries) if (e.spec.equals(spec) && Arrays.equals(e.tokens, tokens)) return;
         }
-        long bytes = state.kvBytes();
+        long bytes = context.kvBytes();
         KvMemory.Reservation r = memory.tryReserve(bytes);
         if (r == null) return;
-        Entry e = new Entry(spec, tokens.clone(), state.fork(), fullBytes, r);
+        Entry e = new Entry(spec, tokens.clone(), context.fork(), fullBytes, r);
         synchronized (memory) {
             entries.add(e);
             while (entries.size() > maxEntries) evictOldest();

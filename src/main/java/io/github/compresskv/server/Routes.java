@@ -19,6 +19,7 @@ final class Routes implements HttpHandler {
     private static final Map<String, String> PAGE = Map.of("/", "index.html", "/index.html", "index.html", "/app.js", "app.js");
 
     private final String modelId;
+    private final ServedModel info;
     private final byte[] apiKey;
     private final CompletionsEndpoint completions;
     private final ContextsEndpoint contexts;
@@ -26,9 +27,10 @@ final class Routes implements HttpHandler {
     private final Metrics.Gauges gauges;
     private final ObjectNode health;
 
-    Routes(String modelId, String apiKey, CompletionsEndpoint completions, ContextsEndpoint contexts, Metrics metrics,
+    Routes(ServedModel info, String apiKey, CompletionsEndpoint completions, ContextsEndpoint contexts, Metrics metrics,
            Metrics.Gauges gauges, ObjectNode health) {
-        this.modelId = modelId;
+        this.info = info;
+        this.modelId = info.id();
         this.apiKey = apiKey == null ? null : apiKey.getBytes(StandardCharsets.UTF_8);
         this.completions = completions;
         this.contexts = contexts;
@@ -85,6 +87,10 @@ final class Routes implements HttpHandler {
                 model.put("object", "model");
                 model.put("created", 0);
                 model.put("owned_by", "compresskv");
+                model.put("context_length", info.contextLength());
+                model.put("kv_bytes_per_token", info.kvBytesPerToken());
+                var names = model.putArray("kv_compression_methods");
+                for (String n : info.methods()) names.add(n);
                 Http.sendJson(ex, 200, root);
                 return 200;
             }

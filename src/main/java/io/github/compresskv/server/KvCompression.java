@@ -10,10 +10,10 @@ import java.util.Locale;
  * and how much it keeps. {@code budget} is prompt tokens kept per KV head per layer (observation window included);
  * {@code ratio} the fraction removed instead. Null fields take the engine's defaults.
  */
-public record CompressionSpec(String method, Integer budget, Double ratio, String unit, Integer window, Integer pool) {
+public record KvCompression(String method, Integer budget, Double ratio, String unit, Integer window, Integer pool) {
 
     /** The uncompressed cache. */
-    public static final CompressionSpec FULL = new CompressionSpec("full", null, null, null, null, null);
+    public static final KvCompression FULL = new KvCompression("full", null, null, null, null, null);
 
     public boolean compresses() { return !method.equals("full"); }
 
@@ -21,7 +21,7 @@ public record CompressionSpec(String method, Integer budget, Double ratio, Strin
      * Reads {@code kv_compression} (absent or null: the full cache); {@code methods} are the names the engine
      * knows. Every bad value is a 400 naming the field.
      */
-    static CompressionSpec parse(JsonNode request, List<String> methods) {
+    static KvCompression parse(JsonNode request, List<String> methods) {
         if (!Fields.present(request, "kv_compression")) return FULL;
         JsonNode n = request.get("kv_compression");
         if (!n.isObject()) throw ApiException.badRequest("kv_compression", "kv_compression must be an object such as {\"method\": \"compresskv\", \"budget\": 128}");
@@ -45,7 +45,7 @@ public record CompressionSpec(String method, Integer budget, Double ratio, Strin
         if (!full && budget == null && ratio == null) {
             throw ApiException.badRequest("kv_compression.budget", "kv_compression.method " + method + " needs kv_compression.budget or kv_compression.ratio");
         }
-        return full ? FULL : new CompressionSpec(method, budget, ratio, unit == null ? null : unit.strip().toLowerCase(Locale.ROOT), window, pool);
+        return full ? FULL : new KvCompression(method, budget, ratio, unit == null ? null : unit.strip().toLowerCase(Locale.ROOT), window, pool);
     }
 
     /** A short label for logs and usage, e.g. {@code compresskv budget=128 unit=sentence}. */
