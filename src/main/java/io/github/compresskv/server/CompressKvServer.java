@@ -50,7 +50,7 @@ public final class CompressKvServer implements AutoCloseable {
         Metrics metrics = new Metrics();
         this.runner = new CompletionRunner(model, memory, prefixes, contexts, metrics, slots);
         List<String> methods = model.methods();
-        Metrics.Gauges gauges = new Metrics.Gauges(this::liveKvBytes, memory::used, memory::limit, () -> slots.getQueue().size(),
+        Metrics.Gauges gauges = new Metrics.Gauges(this::liveKvBytes, runner::liveBytes, memory::used, memory::limit, () -> slots.getQueue().size(),
                 slots::getActiveCount, contexts::size, prefixes::size);
         ObjectNode health = Json.object().put("status", "ok").put("model", model.id());
         Routes routes = new Routes(model, options.apiKey(),

@@ -24,7 +24,7 @@ final class Metrics {
     private volatile double lastDecodeTps;
 
     /** Gauges read when rendered. */
-    record Gauges(LongSupplier liveKvBytes, LongSupplier reservedKvBytes, LongSupplier limitKvBytes, LongSupplier queueDepth,
+    record Gauges(LongSupplier liveKvBytes, LongSupplier requestKvBytes, LongSupplier reservedKvBytes, LongSupplier limitKvBytes, LongSupplier queueDepth,
                   LongSupplier active, LongSupplier contexts, LongSupplier prefixEntries) {}
 
     void request(String endpoint, int status) {
@@ -68,6 +68,7 @@ final class Metrics {
         b.append("compresskv_rejected_total{reason=\"queue_full\"} ").append(rejectedQueue.sum()).append('\n');
         b.append("compresskv_rejected_total{reason=\"kv_memory\"} ").append(rejectedMemory.sum()).append('\n');
         gauge(b, "compresskv_kv_live_bytes", "KV cache bytes held now: requests running, contexts, prefix cache", g.liveKvBytes().getAsLong());
+        gauge(b, "compresskv_kv_request_bytes", "KV cache bytes of the requests running now", g.requestKvBytes().getAsLong());
         gauge(b, "compresskv_kv_reserved_bytes", "KV cache bytes reserved against the limit", g.reservedKvBytes().getAsLong());
         gauge(b, "compresskv_kv_limit_bytes", "The KV memory limit (--max-kv-mib)", g.limitKvBytes().getAsLong());
         gauge(b, "compresskv_queue_depth", "Requests waiting for a decode slot", g.queueDepth().getAsLong());
