@@ -3,6 +3,7 @@ package io.github.compresskv.api;
 import io.github.compresskv.format.ModelSources;
 import io.github.compresskv.model.Model;
 import io.github.compresskv.tensor.Parallel;
+import io.github.compresskv.tensor.VectorModule;
 import io.github.compresskv.tokenizer.ChatTemplate;
 import io.github.compresskv.tokenizer.PromptTokens;
 import io.github.compresskv.tokenizer.Tokenizer;
@@ -46,7 +47,7 @@ public final class LanguageModel implements AutoCloseable {
      * an {@link IllegalStateException} when the JVM runs without {@code --add-modules jdk.incubator.vector}.
      */
     public static LanguageModel load(Path path, LoadOptions options) {
-        VectorApi.require();
+        VectorModule.require();
         if (path == null || !Files.exists(path)) throw new IllegalArgumentException("model " + path + " does not exist");
         if (options == null) options = LoadOptions.defaults();
         Parallel pool = options.threads() == 0 ? Parallel.ofDefault() : new Parallel(options.threads());
