@@ -105,7 +105,8 @@ final class CompletionRunner {
         int rest = tokens.length - cached;
         int maxNew = Math.min(p.maxTokens(), model.contextLength() - tokens.length);
         // a prefill holds the full cache of its tokens until compression; generation adds one row per token
-        long estimate = (base == null ? 0 : base.kvBytes()) + (rest + maxNew + 1L) * bpt;
+        long estimate = base == null ? model.prefillPeakBytes(tokens.length, plan.compression()) + (maxNew + 1L) * bpt
+                : base.kvBytes() + (rest + maxNew + 1L) * bpt;
         Context context = null;
         try (KvMemory.Reservation reservation = memory.reserve(estimate, "this request (" + tokens.length + " prompt tokens + " + maxNew + " new)")) {
             context = base == null ? model.newContext() : ServedModel.forkShared(base);

@@ -101,7 +101,7 @@ final class ContextsEndpoint {
     }
 
     private ContextStore.StoredContext build(int[] tokens, KvCompression spec, Compression compression) {
-        KvMemory.Reservation r = memory.reserve(tokens.length * model.kvBytesPerToken(), "this document (" + tokens.length + " tokens)");
+        KvMemory.Reservation r = memory.reserve(model.prefillPeakBytes(tokens.length, compression), "this document (" + tokens.length + " tokens)");
         try {
             Context context = model.newContext();
             PrefillReport pr = CompletionRunner.prefill(context, tokens, compression);

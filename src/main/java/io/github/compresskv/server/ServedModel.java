@@ -37,6 +37,18 @@ final class ServedModel implements AutoCloseable {
 
     long kvBytesPerToken() { return model.kvBytesPerToken(); }
 
+    /**
+     * Rows a compressing prefill may hold on top of its prompt's: a reconstruction scorer (kvzip) runs one chunk of
+     * the context again (up to 2 048 tokens and its repeat prompt) before it evicts.
+     */
+    private static final int SCORING_ROWS = 2048 + 64;
+
+    /** KV bytes a fresh prefill of {@code tokens} may hold at its peak, before compression shrinks it. */
+    long prefillPeakBytes(int tokens, Compression compression) {
+        long rows = tokens + (compression.compresses() ? Math.min(tokens, SCORING_ROWS) : 0);
+        return rows * kvBytesPerToken();
+    }
+
     /** Names a request may give in {@code kv_compression.method}. */
     List<String> methods() { return methods; }
 
