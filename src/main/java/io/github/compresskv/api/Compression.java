@@ -1,5 +1,6 @@
 package io.github.compresskv.api;
 
+import io.github.compresskv.compress.AttentionPooling;
 import io.github.compresskv.compress.Budget;
 import io.github.compresskv.compress.CompressionMethod;
 import io.github.compresskv.compress.CompressionMethods;
@@ -11,6 +12,7 @@ import io.github.compresskv.compress.SelectionUnit;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * How a prompt's KV cache is compressed: a method by name ({@link #methods()} lists them), a budget (tokens kept per
@@ -29,41 +31,47 @@ import java.util.Map;
  * naming it.
  */
 public final class Compression {
-    private final String method;
-    private final Integer budget;
-    private final Double ratio;
-    private final int window;
-    private final int pool;
-    private final String unit;
-    private final int chunkSize;
-    private final int sentenceCap;
-    private final String unitScore;
-    private final Path headProfile;
-    private final Path layerProfile;
-    private final boolean streaming;
+    // changed only on fresh copies (see with), so an instance never changes once returned
+    private String method;
+    private Integer budget;
+    private Double ratio;
+    private int window;
+    private int pool;
+    private String unit = "token";
+    private int chunkSize = SelectionUnit.DEFAULT_CHUNK;
+    private int sentenceCap = SelectionUnit.DEFAULT_SENTENCE_CAP;
+    private String unitScore = "sum";
+    private Path headProfile;
+    private Path layerProfile;
+    private boolean streaming;
 
-    private Compression(String method, Integer budget, Double ratio, int window, int pool, String unit, int chunkSize, int sentenceCap,
-                        String unitScore, Path headProfile, Path layerProfile, boolean streaming) {
+    private Compression(String method, int window, int pool) {
         this.method = method;
-        this.budget = budget;
-        this.ratio = ratio;
         this.window = window;
         this.pool = pool;
-        this.unit = unit;
-        this.chunkSize = chunkSize;
-        this.sentenceCap = sentenceCap;
-        this.unitScore = unitScore;
-        this.headProfile = headProfile;
-        this.layerProfile = layerProfile;
-        this.streaming = streaming;
+    }
+
+    /** A copy of this with {@code edit} applied to the copy. */
+    private Compression with(Consumer<Compression> edit) {
+        Compression c = new Compression(method, window, pool);
+        c.budget = budget;
+        c.ratio = ratio;
+        c.unit = unit;
+        c.chunkSize = chunkSize;
+        c.sentenceCap = sentenceCap;
+        c.unitScore = unitScore;
+        c.headProfile = headProfile;
+        c.layerProfile = layerProfile;
+        c.streaming = streaming;
+        edit.accept(c);
+        return c;
     }
 
     /** The method named {@code name} (case-insensitive); an unknown name fails at once, listing the valid ones. */
     public static Compression method(String name) {
         CompressionMethod m = CompressionMethods.byName(name);
         CompressionOptions d = CompressionOptions.defaults();
-        return new Compression(m.name(), null, null, d.window(), d.poolKernel(), "token", SelectionUnit.DEFAULT_CHUNK,
-                SelectionUnit.DEFAULT_SENTENCE_CAP, "sum", null, null, false);
+        return new Compression(m.name(), d.window(), d.part(AttentionPooling.class).kernel());
     }
 
     /** No compression: the full cache. */
@@ -77,59 +85,51 @@ public final class Compression {
     }
 
     /** B prompt tokens kept per KV head per layer, the observation window included (replaces a ratio). */
-    public Compression budget(int tokens) { return copy(tokens, null); }
+    public Compression budget(int tokens) {
+        return with(c -> {
+            c.budget = tokens;
+            c.ratio = null;
+        });
+    }
 
     /** The fraction of the prompt's rows removed, in [0, 1): 0.9 keeps 10 % (replaces a budget). */
-    public Compression ratio(double removed) { return copy(null, removed); }
+    public Compression ratio(double removed) {
+        return with(c -> {
+            c.budget = null;
+            c.ratio = removed;
+        });
+    }
 
     /** Observation window: the last prompt tokens, always kept, whose attention scores the rest (default 8). */
-    public Compression window(int tokens) {
-        return new Compression(method, budget, ratio, tokens, pool, unit, chunkSize, sentenceCap, unitScore, headProfile, layerProfile, streaming);
-    }
+    public Compression window(int tokens) { return with(c -> c.window = tokens); }
 
     /** Average-pooling kernel of attention scores, odd (default 5; 1 = none). */
-    public Compression pool(int kernel) {
-        return new Compression(method, budget, ratio, window, kernel, unit, chunkSize, sentenceCap, unitScore, headProfile, layerProfile, streaming);
-    }
+    public Compression pool(int kernel) { return with(c -> c.pool = kernel); }
 
     /**
      * What the selection keeps: {@code token} (default), {@code chunk} (fixed windows of {@link #chunkSize} tokens)
      * or {@code sentence} (sentences and lines, split past {@link #sentenceCap} tokens), or a label such as
      * {@code chunk16}.
      */
-    public Compression unit(String unit) {
-        return new Compression(method, budget, ratio, window, pool, unit, chunkSize, sentenceCap, unitScore, headProfile, layerProfile, streaming);
-    }
+    public Compression unit(String unit) { return with(c -> c.unit = unit); }
 
     /** Tokens per chunk unit (default 10). */
-    public Compression chunkSize(int tokens) {
-        return new Compression(method, budget, ratio, window, pool, unit, tokens, sentenceCap, unitScore, headProfile, layerProfile, streaming);
-    }
+    public Compression chunkSize(int tokens) { return with(c -> c.chunkSize = tokens); }
 
     /** Sentences longer than this are split into near-equal pieces (default 48). */
-    public Compression sentenceCap(int tokens) {
-        return new Compression(method, budget, ratio, window, pool, unit, chunkSize, tokens, unitScore, headProfile, layerProfile, streaming);
-    }
+    public Compression sentenceCap(int tokens) { return with(c -> c.sentenceCap = tokens); }
 
     /** How a unit's score is made from its tokens' scores: {@code sum} (default) or {@code mean}. */
-    public Compression unitScore(String aggregation) {
-        return new Compression(method, budget, ratio, window, pool, unit, chunkSize, sentenceCap, aggregation, headProfile, layerProfile, streaming);
-    }
+    public Compression unitScore(String aggregation) { return with(c -> c.unitScore = aggregation); }
 
     /** The semantic-retrieval-head profile (compresskv); default: beside the model. */
-    public Compression headProfile(Path file) {
-        return new Compression(method, budget, ratio, window, pool, unit, chunkSize, sentenceCap, unitScore, file, layerProfile, streaming);
-    }
+    public Compression headProfile(Path file) { return with(c -> c.headProfile = file); }
 
     /** The layer eviction-error profile (compresskv); default: beside the model. */
-    public Compression layerProfile(Path file) {
-        return new Compression(method, budget, ratio, window, pool, unit, chunkSize, sentenceCap, unitScore, headProfile, file, streaming);
-    }
+    public Compression layerProfile(Path file) { return with(c -> c.layerProfile = file); }
 
     /** Compress each layer as soon as its prefill is done: a lower peak, the same kept rows for most methods. */
-    public Compression streaming(boolean on) {
-        return new Compression(method, budget, ratio, window, pool, unit, chunkSize, sentenceCap, unitScore, headProfile, layerProfile, on);
-    }
+    public Compression streaming(boolean on) { return with(c -> c.streaming = on); }
 
     public String methodName() { return method; }
 
@@ -153,10 +153,6 @@ public final class Compression {
                 .withProfiles(headProfile, layerProfile).withUnit(SelectionUnit.of(unit, chunkSize, sentenceCap, unitScore));
         if (modelPath != null) o = o.withProfilesBeside(modelPath);
         return new CompressionSpec(CompressionMethods.byName(method), b, o).check();
-    }
-
-    private Compression copy(Integer budget, Double ratio) {
-        return new Compression(method, budget, ratio, window, pool, unit, chunkSize, sentenceCap, unitScore, headProfile, layerProfile, streaming);
     }
 
     @Override

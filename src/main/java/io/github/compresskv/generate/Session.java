@@ -9,6 +9,7 @@ import io.github.compresskv.model.PostPrefillCompression;
 import io.github.compresskv.model.PrefillObserver;
 import io.github.compresskv.model.Transformer;
 
+import io.github.compresskv.tokenizer.PromptTokens;
 import io.github.compresskv.tokenizer.Tokenizer;
 
 import java.util.HashSet;
@@ -44,6 +45,15 @@ public final class Session {
 
     public Session(Model model, KvStorage storage) {
         this(model, model.newCache(storage), new float[model.config().vocab()], false, -1);
+    }
+
+    /**
+     * A session that runs on {@code transformer} (a benchmark reuses one forward pass, and its scratch buffers, over
+     * many sequences; the transformer must serve no other sequence meanwhile).
+     */
+    public Session(Model model, KvStorage storage, Transformer transformer) {
+        this(model, storage);
+        this.transformer = transformer;
     }
 
     private Session(Model model, KvCache cache, float[] logits, boolean hasLogits, int pendingToken) {
@@ -139,7 +149,7 @@ public final class Session {
     public GenerationResult generate(String prompt, SamplerConfig sampling, StopConditions stop, Consumer<String> onText) {
         Tokenizer tokenizer = model.tokenizer();
         boolean start = cache.nextPosition() == 0 && pendingToken < 0;
-        int[] tokens = tokenizer.encode(prompt, start && tokenizer.addBosByDefault(), true);
+        int[] tokens = start ? PromptTokens.raw(tokenizer, prompt) : PromptTokens.continuation(tokenizer, prompt);
         Set<Integer> ends = new HashSet<>(stop.endTokens());
         ends.addAll(tokenizer.endOfGenerationIds());
         return generate(tokens, sampling, stop.withEndTokens(ends), TokenDecoder.of(tokenizer), onText);
