@@ -18,15 +18,29 @@ final class Q8Activations {
 
     /**
      * System property: {@code false} makes the 4- to 6-bit types use their float kernels (every weight converted
-     * to float, activations unquantized) for decode as well, to compare speed and accuracy with the integer path.
+     * to float, activations unquantized) for decode as well, to compare speed and accuracy with the integer path;
+     * {@code true} turns the integer kernels on at 512 bits too.
      */
     static final String PROPERTY = "compresskv.integer.dot";
 
     /**
-     * Whether matvecs of the 4- to 6-bit types run on quantized activations: on by default at 256 bits and above
-     * (the integer kernels work in 256-bit vectors; at 128 bits the float kernels are used).
+     * Whether matvecs of the 4- to 6-bit types run on quantized activations. The integer kernels work in 256-bit
+     * vectors; by default they are on where the kernels' width is 256 bits, where they were measured faster than
+     * the float kernels (AVX2, docs/performance.md). At 512 bits the float kernels have straight-line 16-lane
+     * versions that the integer ones have not been measured against, so there they are on only when the property
+     * says true; at 128 bits never.
      */
-    static final boolean ENABLED = Simd.bits() >= 256 && !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").strip());
+    static final boolean ENABLED = enabled(System.getProperty(PROPERTY), Simd.bits());
+
+    static boolean enabled(String property, int bits) {
+        if (bits < 256) return false;
+        if (property == null || property.isBlank()) return bits == 256;
+        return switch (property.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("system property " + PROPERTY + " must be true or false, got '" + property + "'");
+        };
+    }
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
