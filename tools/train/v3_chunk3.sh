@@ -5,7 +5,7 @@
 # restriction the needle is never visible to the restricted layer, so the answer can only come from a layer before
 # it (under SnapKV the selection sometimes keeps the needle, and the discrete selection passes no gradient).
 # In the first run the last layer was restricted in 1 step of 14 and stayed the only copier.
-# usage: tools/train/v3_chunk3.sh [MODE window|snapkv] [LAST_LAYER_WEIGHT] [STEPS] [MAX_MINUTES]   (env EVAL_T: eval limit, s)
+# usage: tools/train/v3_chunk3.sh [MODE window|snapkv] [LAST_LAYER_WEIGHT] [STEPS] [MAX_MINUTES]   (env EVAL_T: eval limit, s; EVAL_SUITE=spread: only the spread)
 export PYTHONUNBUFFERED=1; C=.devcarry/train; MODE=${1:-window}; W=${2:-10}; STEPS=${3:-1100}; MAXMIN=${4:-4.6}
 nvidia-smi --query-gpu=name --format=csv,noheader
 python3 tools/train/train.py --corpus $C/corpus --words $C/words --init-from $C/v3init/init.pt --layers 14 --seed 3103 \
@@ -19,6 +19,6 @@ tail -3 $OUT/chunk3.log
 python3 tools/train/export.py --ckpt /tmp/ckpt3 --out /tmp/hf3 --max-shard-mb 15 >> $OUT/chunk3.log 2>&1 || exit 4
 mkdir -p $OUT/hf; cp /tmp/hf3/model*.safetensors* $OUT/hf/; mkdir -p /tmp/m3/hf
 cp /tmp/hf3/*.json /tmp/ckpt3/train_log.csv /tmp/ckpt3/state.json /tmp/m3/hf/; tar czf $OUT/meta3.tgz -C /tmp/m3 hf
-timeout ${EVAL_T:-240} python3 tools/train/evaluate.py --model /tmp/ckpt3 --corpus $C/corpus --words $C/words --suite full --per-cell 2 \
+timeout ${EVAL_T:-240} python3 tools/train/evaluate.py --model /tmp/ckpt3 --corpus $C/corpus --words $C/words --suite ${EVAL_SUITE:-full} --per-cell 2 \
   --tasks-n 20 --v3 --spread-per-cell 2 --out $OUT/eval_full.json > $OUT/eval.log 2>&1
 grep -E "summary|spread_4k|niah:|multikey" $OUT/eval.log | cut -c1-1500
