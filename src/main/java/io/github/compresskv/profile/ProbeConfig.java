@@ -94,7 +94,8 @@ public record ProbeConfig(String model, String haystack, int[] lengths, int[] de
     /** Reads a needles file: a JSON array of {"sentence", "question", "answer"} (or the authors' keys). */
     public static List<Needle> readNeedles(java.nio.file.Path file) throws java.io.IOException {
         try {
-            return parseNeedles(new ObjectMapper().readTree(java.nio.file.Files.readString(file)), file.toString());
+            return parseNeedles(new ObjectMapper().readTree(io.github.compresskv.format.BoundedFiles.readString(file,
+                    io.github.compresskv.format.BoundedFiles.MAX_CONFIG_BYTES, m -> new ProfileException("needles " + m))), file.toString());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new ProfileException("needles " + file + " is not valid JSON: " + e.getOriginalMessage(), e);
         }
