@@ -50,6 +50,16 @@ public final class FuzzSeeds {
             Files.write(gguf.resolve("seed-every-type-v" + version), e.encode());
         }
 
+        // found while reading the loader for issue 18: a zero first dimension let a 2^40-row embedding pass the
+        // bounds check (0 bytes) and ModelConfig divided by zero computing its rows
+        GgufTestEncoder zero = new GgufTestEncoder(3)
+                .kv("general.architecture", GgufValueType.STRING, "llama")
+                .kv("llama.embedding_length", GgufValueType.UINT32, 8L).kv("llama.block_count", GgufValueType.UINT32, 1L)
+                .kv("llama.attention.head_count", GgufValueType.UINT32, 2L).kv("llama.feed_forward_length", GgufValueType.UINT32, 16L)
+                .kv("llama.context_length", GgufValueType.UINT32, 64L)
+                .tensor("token_embd.weight", GgmlType.F32.id(), new long[] {0, 1L << 40}, new byte[0]);
+        Files.write(gguf.resolve("finding-zero-dimension-embedding"), zero.encode());
+
         Path st = Files.createDirectories(inputs.resolve("safetensors"));
         Map<String, SafetensorsTestWriter.StoredTensor> tensors = new LinkedHashMap<>();
         tensors.put("a", SafetensorsTestWriter.f32(new long[] {2, 3}, new float[6]));

@@ -9,7 +9,6 @@ import io.github.compresskv.tokenizer.TokenizerException;
 import io.github.compresskv.tokenizer.Tokenizers;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static io.github.compresskv.fuzz.HostileInput.expectCleanOutcome;
@@ -59,9 +58,8 @@ class ModelFileFuzzTest {
     @Timeout(10)
     @DictionaryFile(resourcePath = "/io/github/compresskv/fuzz/json.dict")
     void hfConfig(byte[] data) {
-        Path dir = io.github.compresskv.fuzz.HostileInput.folder("hf");
+        Path dir = TinyWeights.FOLDER;
         io.github.compresskv.fuzz.HostileInput.write(dir, HfFolder.CONFIG, data);
-        io.github.compresskv.fuzz.HostileInput.write(dir, HfFolder.SINGLE_FILE, TinyWeights.LLAMA);
         expectCleanOutcome(() -> {
             try (HfFolder f = HfFolder.open(dir)) {
                 ModelWeights.load(f, ModelConfig.from(f));
@@ -78,9 +76,14 @@ class ModelFileFuzzTest {
         t.chatTemplate();
     }
 
-    /** The safetensors bytes of the tiny llama of the model tests, read once. */
+    /** A folder holding the tiny llama's weights of the model tests, written once. */
     private static final class TinyWeights {
-        static final byte[] LLAMA = read("/io/github/compresskv/model/llama/model.safetensors");
+        static final Path FOLDER = io.github.compresskv.fuzz.HostileInput.folder("hf");
+
+        static {
+            io.github.compresskv.fuzz.HostileInput.write(FOLDER, HfFolder.SINGLE_FILE,
+                    read("/io/github/compresskv/model/llama/model.safetensors"));
+        }
 
         private static byte[] read(String resource) {
             try (var in = ModelFileFuzzTest.class.getResourceAsStream(resource)) {
@@ -90,6 +93,4 @@ class ModelFileFuzzTest {
             }
         }
     }
-
-    static byte[] utf8(String s) { return s.getBytes(StandardCharsets.UTF_8); }
 }
