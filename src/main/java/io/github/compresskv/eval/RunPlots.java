@@ -1,6 +1,7 @@
 package io.github.compresskv.eval;
 
 import io.github.compresskv.format.AtomicFiles;
+import io.github.compresskv.needle.Needle;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;

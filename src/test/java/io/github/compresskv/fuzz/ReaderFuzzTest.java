@@ -10,8 +10,7 @@ import io.github.compresskv.compress.LayerProfile;
 import io.github.compresskv.eval.Haystack;
 import io.github.compresskv.eval.RunFolder;
 import io.github.compresskv.eval.longbench.LongBenchJsonl;
-import io.github.compresskv.profile.ProbeConfig;
-import io.github.compresskv.profile.ProfileException;
+import io.github.compresskv.needle.NeedleFile;
 import io.github.compresskv.tokenizer.Tokenizer;
 import io.github.compresskv.tokenizer.Tokenizers;
 import org.junit.jupiter.api.Timeout;
@@ -50,7 +49,7 @@ class ReaderFuzzTest {
     @DictionaryFile(resourcePath = "/io/github/compresskv/fuzz/json.dict")
     void needles(byte[] data) {
         Path file = HostileInput.file("needles.json", data);
-        expectCleanOutcome(() -> ProbeConfig.readNeedles(file), ProfileException.class, java.io.IOException.class);
+        expectCleanOutcome(() -> NeedleFile.read(file), java.io.IOException.class);
     }
 
     /** A haystack folder holding one fuzzed text, cut into tokens as the needle tests do. */
