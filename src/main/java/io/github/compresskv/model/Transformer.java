@@ -114,6 +114,7 @@ public final class Transformer {
     public float[] decode(KvCache cache, int token, DecodeTap tap) {
         checkRoom(cache, 1);
         checkToken(token);
+        cache.seal(); // a quantized cache decodes from codes; rows a prefill staged are quantized now (no-op after)
         positions[0] = cache.nextPosition();
         w.tokenEmbedding().dequantizeRow(token, x, 0);
         forwardChunk(cache, 1, tap);
@@ -126,6 +127,7 @@ public final class Transformer {
         checkRoom(cache, tokens.length);
         for (int t : tokens) checkToken(t);
         float[] chunkLogits = allLogits == null ? null : new float[Math.min(chunk, tokens.length) * c.vocab()];
+        cache.stage(); // a quantized cache: the prompt attends to its rows unrounded, quantized at the end
         for (int from = 0; from < tokens.length; from += chunk) {
             int n = Math.min(chunk, tokens.length - from);
             int p0 = cache.nextPosition();
@@ -142,6 +144,7 @@ public final class Transformer {
                 logitsOf(n - 1, logits);
             }
         }
+        cache.seal();
     }
 
     /** Logits of row t of x into out. */
@@ -221,6 +224,7 @@ public final class Transformer {
         window = Math.min(window, total);
         int p0 = cache.nextPosition();
         cache.recycleFreedStorage(true);
+        cache.stage(); // quantized caches: the observer scores unrounded keys; its finish (or the first decode) seals
         try (PromptStates hidden = observer.promptStatesInFile() ? new FilePromptStates(total, dim, Math.min(chunk, total))
                 : new HeapPromptStates(total, dim)) {
             for (int from = 0; from < total; from += chunk) {
