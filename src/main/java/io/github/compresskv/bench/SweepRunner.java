@@ -105,6 +105,7 @@ public final class SweepRunner {
         long t0 = System.nanoTime();
         float[] logits = compressing ? transformer.prefill(cache, prompt, compressor) : transformer.prefill(cache, prompt);
         CompressionReport report = compressing ? compressor.finish(cache) : null;
+        cache.seal(); // a quantized full cache: its rows become codes now (the first decode step would do it)
         double prefillSec = (System.nanoTime() - t0) / 1e9;
         long uncompressed = report != null ? report.bytesBefore() : cache.bytes();
         double compressionSec = report != null ? (report.scoringNanos() + report.selectingNanos()) / 1e9 : 0;

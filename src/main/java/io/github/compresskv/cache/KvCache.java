@@ -111,8 +111,9 @@ public final class KvCache {
 
     /**
      * Quantizes every complete group of every head (the newest rows short of a group stay in half precision) and
-     * quantizes further groups as they fill. Called after a compression, at the end of a prefill that nothing
-     * compresses, and by the first decode step; cheap when nothing is staged.
+     * quantizes further groups as they fill. Called once nothing will score the staged rows any more: by a
+     * compression's finish, the first decode step, or whoever reports the bytes of a prefilled cache; cheap when
+     * nothing is staged.
      */
     public void seal() {
         if (!staging) return;

@@ -127,7 +127,7 @@ public final class Transformer {
         checkRoom(cache, tokens.length);
         for (int t : tokens) checkToken(t);
         float[] chunkLogits = allLogits == null ? null : new float[Math.min(chunk, tokens.length) * c.vocab()];
-        cache.stage(); // a quantized cache: the prompt attends to its rows unrounded, quantized at the end
+        cache.stage(); // a quantized cache: rows wait in half precision for a compression's scores; decode (or finish) seals
         for (int from = 0; from < tokens.length; from += chunk) {
             int n = Math.min(chunk, tokens.length - from);
             int p0 = cache.nextPosition();
@@ -144,7 +144,6 @@ public final class Transformer {
                 logitsOf(n - 1, logits);
             }
         }
-        cache.seal();
     }
 
     /** Logits of row t of x into out. */
@@ -224,7 +223,7 @@ public final class Transformer {
         window = Math.min(window, total);
         int p0 = cache.nextPosition();
         cache.recycleFreedStorage(true);
-        cache.stage(); // quantized caches: the observer scores unrounded keys; its finish (or the first decode) seals
+        cache.stage(); // a quantized cache: the observer scores the keys before they become codes; its finish (or decode) seals
         try (PromptStates hidden = observer.promptStatesInFile() ? new FilePromptStates(total, dim, Math.min(chunk, total))
                 : new HeapPromptStates(total, dim)) {
             for (int from = 0; from < total; from += chunk) {

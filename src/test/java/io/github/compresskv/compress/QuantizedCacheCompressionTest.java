@@ -118,7 +118,9 @@ class QuantizedCacheCompressionTest {
     void decodeTimeCompressionBoundsAQuantizedCache() {
         Session s = new Session(model, KvStorage.Q4);
         s.prefill(prompt);
-        assertFalse(s.cache().staging(), "a prefill that nothing compresses seals at its end");
+        assertTrue(s.cache().staging(), "the prompt waits in half precision");
+        assertEquals((long) prompt.length * model.config().layers() * model.config().kvHeads() * model.config().headDim() * 4, s.cache().bytes());
+        s.cache().seal();
         long full = s.cache().bytes();
         assertEquals(layoutBytes(s.cache()), full);
         CompressionOptions o = CompressionOptions.defaults();
