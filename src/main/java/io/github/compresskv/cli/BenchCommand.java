@@ -186,7 +186,7 @@ final class BenchCommand implements Callable<Integer> {
             r.put("prefill_fraction_of_fma_peak", prefillGflops / fma.gigaflopsPerSecond());
 
             System.out.printf(Locale.ROOT, "%-34s %s%n", "model", c.summary());
-            System.out.printf(Locale.ROOT, "%-34s %d (%s KV)%n", "threads", threads, modelOptions.kvType);
+            System.out.printf(Locale.ROOT, "%-34s %d (%s KV, %s per token)%n", "threads", threads, modelOptions.kvType, KvTypes.perToken(c, modelOptions.kvType));
             System.out.printf(Locale.ROOT, "%-34s %d tokens in %.3f s = %.1f tok/s (%.1f GFLOP/s, %.0f%% of FMA peak %.1f)%n",
                     "prefill", promptTokens, prefillSec, promptTokens / prefillSec, prefillGflops,
                     100 * prefillGflops / fma.gigaflopsPerSecond(), fma.gigaflopsPerSecond());
