@@ -3,6 +3,7 @@ package io.github.compresskv.cache;
 import io.github.compresskv.tensor.Simd;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -20,6 +21,8 @@ final class QuantKernels {
     private QuantKernels() {}
 
     private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, VectorShape.forBitSize(Simd.bits()));
+    /** Int lanes as many as F's: 4-bit codes are split in int lanes (x86 has no byte shift; a byte-lane LSHR is not intrinsified). */
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, VectorShape.forBitSize(Simd.bits()));
     private static final int L = F.length();
     /** Bytes per code load: as many as F has lanes, at least 8 (the smallest byte species). */
     private static final int BL = Math.max(8, L);
@@ -30,6 +33,8 @@ final class QuantKernels {
 
     /** Per thread q · scale of one key group (decode splits one head's query heads over threads). */
     private static final ThreadLocal<float[]> SCALED_QUERY = ThreadLocal.withInitial(() -> new float[128]);
+    /** Per thread w · scale of every row of one value block. */
+    private static final ThreadLocal<float[]> SCALED_WEIGHTS = ThreadLocal.withInitial(() -> new float[256]);
 
     private static boolean vectorPath(QuantLayout q) {
         return q.bits() == 8 ? q.block() % BL == 0 : (q.block() / 2) % BL == 0;
@@ -56,37 +61,61 @@ final class QuantKernels {
                 qs[c] = query[qOff + c] * s;
                 bias = Math.fma(query[qOff + c], o, bias);
             }
-            int end = Math.min(rows, g0 + GROUP);
-            for (int r = g0; r < end; r++) {
-                int at = r * rb;
-                float dot;
-                if (vector && eight) {
-                    FloatVector acc = FloatVector.zero(F);
+            int end = Math.min(rows, g0 + GROUP), r = g0;
+            // two rows per step: their chains of FMAs and lane reductions overlap
+            if (vector && eight) {
+                for (; r + 2 <= end; r += 2) {
+                    int at = r * rb, bt = at + rb;
+                    FloatVector acc = FloatVector.zero(F), bcc = acc;
                     for (int j = 0; j < hd; j += BL) {
-                        ByteVector v = ByteVector.fromArray(B, codes, at + j);
-                        acc = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, qs, j), acc);
-                        if (PARTS == 2) acc = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 1)).fma(FloatVector.fromArray(F, qs, j + L), acc);
+                        ByteVector v = ByteVector.fromArray(B, codes, at + j), u = ByteVector.fromArray(B, codes, bt + j);
+                        FloatVector x = FloatVector.fromArray(F, qs, j);
+                        acc = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).fma(x, acc);
+                        bcc = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).fma(x, bcc);
+                        if (PARTS == 2) {
+                            FloatVector y = FloatVector.fromArray(F, qs, j + L);
+                            acc = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 1)).fma(y, acc);
+                            bcc = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 1)).fma(y, bcc);
+                        }
                     }
-                    dot = acc.reduceLanes(VectorOperators.ADD);
-                } else if (vector) {
-                    FloatVector acc = FloatVector.zero(F);
+                    out[outOff + r] = scale * (acc.reduceLanes(VectorOperators.ADD) + bias);
+                    out[outOff + r + 1] = scale * (bcc.reduceLanes(VectorOperators.ADD) + bias);
+                }
+            } else if (vector) {
+                for (; r + 2 <= end; r += 2) {
+                    int at = r * rb, bt = at + rb;
+                    FloatVector acc = FloatVector.zero(F), bcc = acc;
                     for (int bk = 0; bk < hd; bk += block) {
                         for (int i = 0; i < half; i += BL) {
-                            ByteVector v = ByteVector.fromArray(B, codes, at + bk / 2 + i);
-                            ByteVector lo = v.and((byte) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
-                            acc = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, qs, bk + i), acc);
-                            acc = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, qs, bk + half + i), acc);
+                            ByteVector v = ByteVector.fromArray(B, codes, at + bk / 2 + i), u = ByteVector.fromArray(B, codes, bt + bk / 2 + i);
+                            FloatVector xl = FloatVector.fromArray(F, qs, bk + i), xh = FloatVector.fromArray(F, qs, bk + half + i);
+                            IntVector a = (IntVector) v.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                            IntVector b = (IntVector) u.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                            acc = ((FloatVector) a.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, acc);
+                            bcc = ((FloatVector) b.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, bcc);
+                            acc = ((FloatVector) a.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, acc);
+                            bcc = ((FloatVector) b.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, bcc);
                             if (PARTS == 2) {
-                                acc = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).fma(FloatVector.fromArray(F, qs, bk + i + L), acc);
-                                acc = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).fma(FloatVector.fromArray(F, qs, bk + half + i + L), acc);
+                                xl = FloatVector.fromArray(F, qs, bk + i + L);
+                                xh = FloatVector.fromArray(F, qs, bk + half + i + L);
+                                a = (IntVector) v.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 1);
+                                b = (IntVector) u.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 1);
+                                acc = ((FloatVector) a.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, acc);
+                                bcc = ((FloatVector) b.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, bcc);
+                                acc = ((FloatVector) a.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, acc);
+                                bcc = ((FloatVector) b.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, bcc);
                             }
                         }
                     }
-                    dot = acc.reduceLanes(VectorOperators.ADD);
-                } else {
-                    dot = 0;
-                    for (int c = 0; c < hd; c++) dot = Math.fma(qs[c], lay.get(codes, at, c) - (eight ? QuantLayout.Q8_BIAS : 0), dot);
+                    out[outOff + r] = scale * (acc.reduceLanes(VectorOperators.ADD) + bias);
+                    out[outOff + r + 1] = scale * (bcc.reduceLanes(VectorOperators.ADD) + bias);
                 }
+            }
+            // the odd last row, and every row of the scalar path
+            for (; r < end; r++) {
+                int at = r * rb;
+                float dot = 0;
+                for (int c = 0; c < hd; c++) dot = Math.fma(qs[c], lay.get(codes, at, c) - (eight ? QuantLayout.Q8_BIAS : 0), dot);
                 out[outOff + r] = scale * (dot + bias);
             }
         }
@@ -107,26 +136,31 @@ final class QuantKernels {
             }
             return;
         }
+        float[] ws = SCALED_WEIGHTS.get();
+        if (ws.length < rows) {
+            ws = new float[Math.max(rows, 2 * ws.length)];
+            SCALED_WEIGHTS.set(ws);
+        }
         for (int bi = 0; bi < lay.blocks(); bi++) {
             int bk = bi * block;
+            // once per block: each row's weight times its scale, and Σ weight · offset (the same for every channel)
+            float offsets = 0;
+            for (int r = 0; r < rows; r++) {
+                int p = r * ps + 2 * bi;
+                float sc = Float.float16ToFloat(params[p]), o = Float.float16ToFloat(params[p + 1]);
+                if (eight) o = Math.fma(QuantLayout.Q8_BIAS, sc, o); // stored codes are u − 128
+                offsets = Math.fma(w[wOff + r], o, offsets);
+                ws[r] = w[wOff + r] * sc;
+            }
             // 8-bit: lanes [j, j + BL) of the block; 4-bit: low nibbles → [j, j + BL), high → [half + j, half + j + BL)
             for (int j = 0; j < (eight ? block : half); j += BL) {
                 FloatVector a0 = FloatVector.zero(F), a1 = a0, c0 = a0, c1 = a0, b0 = a0, b1 = a0, d0 = a0, d1 = a0;
-                float offsets = 0;
+                int at = (eight ? bk : bk / 2) + j;
                 int r = 0;
                 for (; r + 2 <= rows; r += 2) {
-                    int pa = r * ps + 2 * bi, pb = pa + ps;
-                    float sa = Float.float16ToFloat(params[pa]), sb = Float.float16ToFloat(params[pb]);
-                    float oa = Float.float16ToFloat(params[pa + 1]), ob = Float.float16ToFloat(params[pb + 1]);
-                    if (eight) {
-                        oa = Math.fma(QuantLayout.Q8_BIAS, sa, oa);
-                        ob = Math.fma(QuantLayout.Q8_BIAS, sb, ob);
-                    }
-                    float wa = w[wOff + r], wb = w[wOff + r + 1];
-                    offsets = Math.fma(wa, oa, Math.fma(wb, ob, offsets));
-                    FloatVector va = FloatVector.broadcast(F, wa * sa), vb = FloatVector.broadcast(F, wb * sb);
-                    ByteVector xa = ByteVector.fromArray(B, codes, r * rb + (eight ? bk : bk / 2) + j);
-                    ByteVector xb = ByteVector.fromArray(B, codes, (r + 1) * rb + (eight ? bk : bk / 2) + j);
+                    FloatVector va = FloatVector.broadcast(F, ws[r]), vb = FloatVector.broadcast(F, ws[r + 1]);
+                    ByteVector xa = ByteVector.fromArray(B, codes, r * rb + at);
+                    ByteVector xb = ByteVector.fromArray(B, codes, (r + 1) * rb + at);
                     if (eight) {
                         a0 = ((FloatVector) xa.convertShape(VectorOperators.B2F, F, 0)).fma(va, a0);
                         b0 = ((FloatVector) xb.convertShape(VectorOperators.B2F, F, 0)).fma(vb, b0);
@@ -135,38 +169,36 @@ final class QuantKernels {
                             b1 = ((FloatVector) xb.convertShape(VectorOperators.B2F, F, 1)).fma(vb, b1);
                         }
                     } else {
-                        ByteVector la = xa.and((byte) 0x0F), ha = xa.lanewise(VectorOperators.LSHR, 4);
-                        ByteVector lb = xb.and((byte) 0x0F), hb = xb.lanewise(VectorOperators.LSHR, 4);
-                        a0 = ((FloatVector) la.convertShape(VectorOperators.B2F, F, 0)).fma(va, a0);
-                        c0 = ((FloatVector) ha.convertShape(VectorOperators.B2F, F, 0)).fma(va, c0);
-                        b0 = ((FloatVector) lb.convertShape(VectorOperators.B2F, F, 0)).fma(vb, b0);
-                        d0 = ((FloatVector) hb.convertShape(VectorOperators.B2F, F, 0)).fma(vb, d0);
+                        IntVector ia = (IntVector) xa.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                        IntVector ib = (IntVector) xb.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                        a0 = ((FloatVector) ia.and(0x0F).convert(VectorOperators.I2F, 0)).fma(va, a0);
+                        c0 = ((FloatVector) ia.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(va, c0);
+                        b0 = ((FloatVector) ib.and(0x0F).convert(VectorOperators.I2F, 0)).fma(vb, b0);
+                        d0 = ((FloatVector) ib.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(vb, d0);
                         if (PARTS == 2) {
-                            a1 = ((FloatVector) la.convertShape(VectorOperators.B2F, F, 1)).fma(va, a1);
-                            c1 = ((FloatVector) ha.convertShape(VectorOperators.B2F, F, 1)).fma(va, c1);
-                            b1 = ((FloatVector) lb.convertShape(VectorOperators.B2F, F, 1)).fma(vb, b1);
-                            d1 = ((FloatVector) hb.convertShape(VectorOperators.B2F, F, 1)).fma(vb, d1);
+                            ia = (IntVector) xa.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 1);
+                            ib = (IntVector) xb.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 1);
+                            a1 = ((FloatVector) ia.and(0x0F).convert(VectorOperators.I2F, 0)).fma(va, a1);
+                            c1 = ((FloatVector) ia.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(va, c1);
+                            b1 = ((FloatVector) ib.and(0x0F).convert(VectorOperators.I2F, 0)).fma(vb, b1);
+                            d1 = ((FloatVector) ib.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(vb, d1);
                         }
                     }
                 }
                 if (r < rows) {
-                    int pa = r * ps + 2 * bi;
-                    float sa = Float.float16ToFloat(params[pa]), oa = Float.float16ToFloat(params[pa + 1]);
-                    if (eight) oa = Math.fma(QuantLayout.Q8_BIAS, sa, oa);
-                    float wa = w[wOff + r];
-                    offsets = Math.fma(wa, oa, offsets);
-                    FloatVector va = FloatVector.broadcast(F, wa * sa);
-                    ByteVector xa = ByteVector.fromArray(B, codes, r * rb + (eight ? bk : bk / 2) + j);
+                    FloatVector va = FloatVector.broadcast(F, ws[r]);
+                    ByteVector xa = ByteVector.fromArray(B, codes, r * rb + at);
                     if (eight) {
                         a0 = ((FloatVector) xa.convertShape(VectorOperators.B2F, F, 0)).fma(va, a0);
                         if (PARTS == 2) a1 = ((FloatVector) xa.convertShape(VectorOperators.B2F, F, 1)).fma(va, a1);
                     } else {
-                        ByteVector la = xa.and((byte) 0x0F), ha = xa.lanewise(VectorOperators.LSHR, 4);
-                        a0 = ((FloatVector) la.convertShape(VectorOperators.B2F, F, 0)).fma(va, a0);
-                        c0 = ((FloatVector) ha.convertShape(VectorOperators.B2F, F, 0)).fma(va, c0);
+                        IntVector ia = (IntVector) xa.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                        a0 = ((FloatVector) ia.and(0x0F).convert(VectorOperators.I2F, 0)).fma(va, a0);
+                        c0 = ((FloatVector) ia.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(va, c0);
                         if (PARTS == 2) {
-                            a1 = ((FloatVector) la.convertShape(VectorOperators.B2F, F, 1)).fma(va, a1);
-                            c1 = ((FloatVector) ha.convertShape(VectorOperators.B2F, F, 1)).fma(va, c1);
+                            ia = (IntVector) xa.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 1);
+                            a1 = ((FloatVector) ia.and(0x0F).convert(VectorOperators.I2F, 0)).fma(va, a1);
+                            c1 = ((FloatVector) ia.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(va, c1);
                         }
                     }
                 }
