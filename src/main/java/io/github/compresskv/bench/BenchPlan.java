@@ -13,7 +13,7 @@ import java.util.List;
 public record BenchPlan(List<Integer> contexts, List<String> methods, List<Integer> budgets, List<String> units, int genTokens, int warmup,
                         KvStorage kvStorage, boolean streaming, int window) {
 
-    public static final String FULL = "full";
+    public static final String FULL = io.github.compresskv.compress.CompressionMethods.NONE;
 
     /** Token units only. */
     public BenchPlan(List<Integer> contexts, List<String> methods, List<Integer> budgets, int genTokens, int warmup,

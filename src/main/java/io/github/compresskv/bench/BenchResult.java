@@ -10,7 +10,7 @@ package io.github.compresskv.bench;
  * @param kvBytesPeak         the cache's exact peak ({@code KvCache.peakBytes}) over prefill, compression and decode
  * @param kvBytes             the cache at the end of the timed decode
  * @param decodeBytesPerToken weight matrix bytes + KV bytes a decode step reads
- * @param memoryBoundBytes    issue 7's memory goal: 1.1 × (weight matrix bytes + one uncompressed layer's cache of the
+ * @param memoryBoundBytes    the memory goal: 1.1 × (weight matrix bytes + one uncompressed layer's cache of the
  *                            prompt + the cache after prefill and compression)
  * @param rssPeakAboveJvm     rssPeak minus the RSS of the JVM before the model was loaded (−1 when unknown)
  */

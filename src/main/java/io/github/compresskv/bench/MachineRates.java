@@ -1,6 +1,5 @@
 package io.github.compresskv.bench;
 
-import io.github.compresskv.tensor.BandwidthProbe;
 import io.github.compresskv.tensor.Simd;
 
 /**

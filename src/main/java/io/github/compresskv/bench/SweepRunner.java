@@ -1,13 +1,19 @@
 package io.github.compresskv.bench;
 
 import io.github.compresskv.generate.Sampler;
+import io.github.compresskv.generate.Session;
 import io.github.compresskv.cache.KvCache;
 import io.github.compresskv.cache.KvStorage;
+import io.github.compresskv.compress.Budget;
+import io.github.compresskv.compress.CompressionOptions;
 import io.github.compresskv.compress.CompressionReport;
+import io.github.compresskv.compress.CompressionSpec;
+import io.github.compresskv.compress.SelectionUnit;
 import io.github.compresskv.compress.KvCompressor;
 import io.github.compresskv.model.Model;
 import io.github.compresskv.model.ModelConfig;
 import io.github.compresskv.model.Transformer;
+import io.github.compresskv.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,6 +31,19 @@ public final class SweepRunner {
     @FunctionalInterface
     public interface CompressorFactory {
         KvCompressor create(String method, int budget, int[] prompt);
+    }
+
+    /**
+     * The factory of a sweep's compressors: {@code method} or {@code method+unit} (a unit label), the budget, the
+     * options shared by the sweep; sentence units read the (synthetic) prompt's tokens with {@code tokenizer}.
+     */
+    public static CompressorFactory compressors(ModelConfig config, CompressionOptions options, Tokenizer tokenizer) {
+        return (variant, budget, prompt) -> {
+            int plus = variant.indexOf('+');
+            String method = plus < 0 ? variant : variant.substring(0, plus);
+            SelectionUnit unit = plus < 0 ? SelectionUnit.token() : SelectionUnit.fromLabel(variant.substring(plus + 1));
+            return CompressionSpec.of(method, Budget.tokens(budget), options.withUnit(unit)).compressor(config, tokenizer, prompt);
+        };
     }
 
     /** Called before each point (index from 0) and once more with index = total at the end. */
@@ -53,8 +72,7 @@ public final class SweepRunner {
     /**
      * Untimed: each method {@code rounds} times on a short prompt (long enough for a compressor to evict), with a few
      * decode steps. More than once, because one short prefill ends before C2 has compiled the matmul micro-kernels and
-     * the loops around them: a 264-token prefill ran 171, 173, 148, 182, 208, 220 tokens/s in six runs of one process
-     * (the first timed point paid for the JIT). Each round leaves garbage that a later point's resident memory still
+     * the loops around them (the first timed point would pay for the JIT; docs/performance.md). Each round leaves garbage that a later point's resident memory still
      * holds (ParallelGC does not give the heap back), so memory measurements use one round.
      */
     public void warmUp(int rounds) {
@@ -98,13 +116,14 @@ public final class SweepRunner {
             before = ProcessMemory.read();
             reset = ProcessMemory.resetPeak();
         }
-        KvCache cache = model.newCache(plan.kvStorage());
+        Session session = new Session(model, plan.kvStorage(), transformer);
+        KvCache cache = session.cache();
         boolean compressing = p.budget() != null;
         KvCompressor compressor = compressing ? compressors.create(p.method(), p.budget(), prompt) : null;
 
         long t0 = System.nanoTime();
-        float[] logits = compressing ? transformer.prefill(cache, prompt, compressor) : transformer.prefill(cache, prompt);
-        CompressionReport report = compressing ? compressor.finish(cache) : null;
+        float[] logits = session.prefill(prompt, compressor);
+        CompressionReport report = compressing ? session.compress(compressor).report() : null;
         cache.seal(); // a quantized full cache: its rows become codes now (the first decode step would do it)
         double prefillSec = (System.nanoTime() - t0) / 1e9;
         long uncompressed = report != null ? report.bytesBefore() : cache.bytes();

@@ -6,6 +6,7 @@ import io.github.compresskv.generate.StopConditions;
 import io.github.compresskv.generate.TokenDecoder;
 import io.github.compresskv.model.ContextLengthException;
 import io.github.compresskv.tokenizer.ChatTemplate;
+import io.github.compresskv.tokenizer.PromptTokens;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -93,7 +94,7 @@ final class ChatCommand implements Callable<Integer> {
 
         GenerationResult reply(String userText, io.github.compresskv.generate.SamplerConfig cfg, StdoutText text) {
             messages.add(new ChatTemplate.Message("user", userText));
-            int[] tokens = PromptBuilder.chat(lm.tokenizer(), messages);
+            int[] tokens = PromptTokens.chat(lm.tokenizer(), messages);
             int[] fresh;
             if (consumed.length > 0 && tokens.length > consumed.length
                     && Arrays.equals(tokens, 0, consumed.length, consumed, 0, consumed.length)) {

@@ -11,20 +11,20 @@ import io.github.compresskv.compress.DecodeTimeCompressor;
 import io.github.compresskv.compress.CompressionMethods;
 import io.github.compresskv.compress.CompressionOptions;
 import io.github.compresskv.compress.KvCompressor;
+import io.github.compresskv.compress.CompressionSpec;
 import io.github.compresskv.compress.Pooling;
-import io.github.compresskv.compress.ReconstructionScorer;
+import io.github.compresskv.compress.PositionScorer;
 import io.github.compresskv.model.ModelConfig;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** KV-cache compression flags: which method, how much to keep, and its knobs. */
 final class CompressionFlags {
 
-    @Option(names = "--method", paramLabel = "NAME", defaultValue = "full",
-            description = "KV-cache compression: full, streamingllm, h2o, tova, knorm, random, snapkv, pyramidkv, adakv, cake,"
-                    + " compresskv, compresskv-srh, compresskv-alloc, kvzip (with --question-agnostic) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--method", paramLabel = "NAME", defaultValue = CompressionMethods.NONE, completionCandidates = MethodNames.class,
+            description = "KV-cache compression: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); a method that scores by"
+                    + " reconstructing the context needs --question-agnostic.")
     String method;
 
     @Option(names = "--budget", paramLabel = "B",
@@ -79,7 +79,7 @@ final class CompressionFlags {
 
     /** Whether the prompt's cache is compressed after the prefill (a method and a budget or ratio). */
     boolean compresses() {
-        boolean full = method.equalsIgnoreCase("full");
+        boolean full = CompressionMethods.isNone(method);
         if (budget != null && ratio != null) throw new IllegalArgumentException("give either --budget or --ratio, not both");
         if (full && (budget != null || ratio != null)) throw new IllegalArgumentException("--budget/--ratio need a --method other than full");
         if (!full && budget == null && ratio == null && decodeBudget == null) {
@@ -88,10 +88,10 @@ final class CompressionFlags {
         return !full && (budget != null || ratio != null);
     }
 
-    /** The compressor for one prefill of {@code tokens} (validating the flags). */
-    KvCompressor compressor(ModelConfig config, Path modelPath, Tokenizer tokenizer, int[] tokens) {
-        Budget b = budget != null ? Budget.tokens(budget) : Budget.ratio(ratio);
-        return KvCompressor.create(CompressionMethods.byName(method), b, config, options(modelPath)).prompt(tokenizer, tokens);
+    /** The compression these flags ask for (profiles default to the files beside the model). */
+    CompressionSpec spec(Path modelPath) {
+        Budget b = !compresses() ? null : budget != null ? Budget.tokens(budget) : Budget.ratio(ratio);
+        return CompressionSpec.of(method, b, options(modelPath));
     }
 
     /**
@@ -110,49 +110,14 @@ final class CompressionFlags {
         }
     }
 
-    /** A unit from its flags ({@code --unit}, {@code --chunk-size}, {@code --sentence-cap}, {@code --unit-score}). */
-    static SelectionUnit parseUnit(String name, int chunkSize, int sentenceCap, String score) {
-        if (chunkSize < 1) throw new CompressionException("--chunk-size must be ≥ 1, got " + chunkSize);
-        if (sentenceCap < 1) throw new CompressionException("--sentence-cap must be ≥ 1, got " + sentenceCap);
-        SelectionUnit.Aggregation a = switch (score == null ? "" : score.strip().toLowerCase(java.util.Locale.ROOT)) {
-            case "sum" -> SelectionUnit.Aggregation.SUM;
-            case "mean" -> SelectionUnit.Aggregation.MEAN;
-            default -> throw new CompressionException("unknown --unit-score '" + score + "'; valid: sum, mean");
-        };
-        String n = name == null ? "" : name.strip().toLowerCase(java.util.Locale.ROOT);
-        if (n.equals("token") || n.equals("chunk") || n.equals("sentence")) return SelectionUnit.parse(n, chunkSize, sentenceCap).withAggregation(a);
-        try {
-            return SelectionUnit.fromLabel(n); // a label as run folders show it: chunk16, sentence, sentence24-mean
-        } catch (CompressionException e) {
-            throw new CompressionException("unknown --unit '" + name + "'; valid: token, chunk, sentence, or a label such as chunk16, sentence24, sentence-mean");
-        }
-    }
-
-    /** The compressor of a reconstructing method (kvzip) with the scores of its reconstruction pass. */
-    KvCompressor compressor(ModelConfig config, Path modelPath, ReconstructionScorer scores, Tokenizer tokenizer, int[] tokens) {
-        Budget b = budget != null ? Budget.tokens(budget) : Budget.ratio(ratio);
-        return scores.compressor(CompressionMethods.byName(method), b, config, options(modelPath)).prompt(tokenizer, tokens);
-    }
-
     /** The decode-time compressor, or null when --decode-budget is not given. */
     DecodeTimeCompressor decodeCompressor(ModelConfig config, Path modelPath, Tokenizer tokenizer) {
-        if (decodeBudget == null) return null;
-        if (method.equalsIgnoreCase("full")) throw new IllegalArgumentException("--decode-budget needs a --method that evicts (e.g. snapkv)");
-        return new DecodeTimeCompressor(CompressionMethods.byName(method), decodeBudget, decodeInterval, config, options(modelPath), tokenizer);
+        return decodeBudget == null ? null : spec(modelPath).decodeCompressor(decodeBudget, decodeInterval, config, tokenizer);
     }
 
     private CompressionOptions options(Path modelPath) {
         return CompressionOptions.defaults().withWindow(window).withPool(pool, Pooling.AVG).withStreaming(streaming)
-                .withPromptStatesInFile(promptStatesInFile).withStreamingFirstLast(firstLast)
-                .withProfiles(orDefault(headProfile, modelPath, ".heads.json"), orDefault(layerProfile, modelPath, ".layers.json"))
-                .withUnit(selectionUnit());
-    }
-
-    /** A profile given by flag, else the file named after the model beside it, if present (else null). */
-    static Path orDefault(Path given, Path modelPath, String suffix) {
-        if (given != null) return given;
-        String name = modelPath.getFileName().toString().replaceFirst("\\.gguf$", "");
-        Path beside = modelPath.resolveSibling(name + suffix);
-        return Files.isRegularFile(beside) ? beside : null;
+                .withPromptStatesInFile(promptStatesInFile).with(new PositionScorer.Settings(PositionScorer.Settings.DEFAULT.sinks(), firstLast))
+                .withProfiles(headProfile, layerProfile).withProfilesBeside(modelPath).withUnit(selectionUnit());
     }
 }

@@ -1,9 +1,10 @@
 package io.github.compresskv.cli;
 
+import io.github.compresskv.compress.CompressionMethods;
 import io.github.compresskv.compress.SelectionUnit;
 import io.github.compresskv.eval.EvalSettings;
 import io.github.compresskv.eval.Haystack;
-import io.github.compresskv.eval.PromptLayout;
+import io.github.compresskv.needle.PromptLayout;
 import io.github.compresskv.eval.niah.NeedleSuite;
 import io.github.compresskv.eval.ruler.RulerPrompts;
 import io.github.compresskv.eval.ruler.RulerSuite;
@@ -28,7 +29,7 @@ import java.util.concurrent.Callable;
                 "the last three selecting single tokens and whole sentences (snapkv+sentence, ...).",
                 "Prints the tables and writes the run folders with their plots under runs/demo-<UTC time>/."})
 final class DemoCommand implements Callable<Integer> {
-    static final List<String> METHODS = List.of("full", "streamingllm", "snapkv", "pyramidkv", "compresskv");
+    static final List<String> METHODS = CompressionMethods.DEMO;
     static final List<Integer> BUDGETS = List.of(64, 128);
     /** Token selection next to whole sentences, so the demo shows what keeping whole units changes. */
     static final List<SelectionUnit> UNITS = List.of(SelectionUnit.token(), SelectionUnit.sentence(SelectionUnit.DEFAULT_SENTENCE_CAP));

@@ -7,29 +7,17 @@ import io.github.compresskv.compress.SelectionUnit;
 import io.github.compresskv.compress.Pooling;
 import io.github.compresskv.eval.EvalSettings;
 import io.github.compresskv.eval.EvalSuite;
-import io.github.compresskv.eval.Haystack;
-import io.github.compresskv.eval.Needle;
-import io.github.compresskv.eval.PromptLayout;
+import io.github.compresskv.eval.SuiteSpec;
 import io.github.compresskv.eval.niah.NeedleSuite;
-import io.github.compresskv.profile.ProbeConfig;
-import io.github.compresskv.eval.ruler.RulerPrompts;
-import io.github.compresskv.eval.ruler.RulerSuite;
-import io.github.compresskv.eval.ruler.RulerTask;
-import io.github.compresskv.eval.longbench.LongBenchSuite;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code compresskv eval SUITE}: a benchmark over methods × budgets into a resumable run folder. */
@@ -39,7 +27,6 @@ import java.util.concurrent.Callable;
                 "Writes config.json, predictions.jsonl, metrics.json, summary.md and plots into --out;",
                 "the same command with the same --out resumes where it stopped."})
 final class EvalCommand implements Callable<Integer> {
-    static final String DEFAULT_METHODS = "full,snapkv,pyramidkv,adakv,cake,streamingllm,compresskv";
 
     @Mixin
     ModelOptions modelOptions;
@@ -47,7 +34,7 @@ final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SUITE", description = "niah, ruler or longbench.")
     String suite;
 
-    @Option(names = "--methods", paramLabel = "M,...", split = ",", defaultValue = DEFAULT_METHODS,
+    @Option(names = "--methods", paramLabel = "M,...", split = ",", defaultValue = CompressionMethods.EVAL_DEFAULTS,
             description = "Compression methods (default: ${DEFAULT-VALUE}).")
     List<String> methods;
 
@@ -141,7 +128,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--question-agnostic",
             description = "niah: prefill each item's context alone and compress it before the question is known, then append the"
-                    + " question to each compressed fork (window scorers see the context's end; kvzip scores by reconstructing the context).")
+                    + " question to each compressed fork (window scorers see the context's end; a reconstructing method scores the whole context).")
     boolean questionAgnostic;
 
     @Override
@@ -158,105 +145,29 @@ final class EvalCommand implements Callable<Integer> {
         Path modelPath = modelOptions.modelPath();
         List<SelectionUnit> selectionUnits = selectionUnits(); // usage errors before the model is loaded
         try (LoadedModel lm = LoadedModel.open(modelOptions, System.err)) {
-            EvalSuite s = suite(lm.model().config().contextLength());
+            SuiteSpec spec = suiteSpec();
+            EvalSuite s = spec.build(lm.model().config().contextLength());
             EvalSettings settings = settings(modelPath, methods, budgets, selectionUnits, window, pool, headProfile, layerProfile, modelOptions);
             Path dir = out != null ? out : EvalRun.defaultOut(s.name());
-            EvalRun.run(lm, modelPath, s, inputs(s), settings, questionAgnostic, dir, "compresskv " + String.join(" ", rawArgs()), System.out, System.err);
+            EvalRun.run(lm, modelPath, s, spec.inputs(s), settings, questionAgnostic, dir, "compresskv " + String.join(" ", rawArgs()), System.out, System.err);
         }
         return 0;
     }
 
-    private EvalSuite suite(int context) {
-        String name = suite.toLowerCase(Locale.ROOT);
-        // a flag of another suite is a mistake, not something to ignore
-        if (!name.equals("niah") && (needle != null || needlesFile != null || needlesPerCell != null || question != null || answer != null || depths != null || fullAnswers)) {
-            throw new IllegalArgumentException("--needle(s), --question, --answer, --depths and --full-answers apply to niah only");
-        }
-        if (name.equals("niah") && (samples != null || tasks != null)) throw new IllegalArgumentException("--samples and --tasks do not apply to niah");
-        if (!name.equals("longbench") && data != null) throw new IllegalArgumentException("--data applies to longbench only");
-        if (name.equals("longbench") && (lengths != null || haystack != null || layout != null)) {
-            throw new IllegalArgumentException("--lengths, --haystack and --layout do not apply to longbench");
-        }
-        return switch (name) {
-            case "niah" -> {
-                List<Needle> ns = needleOrPaper();
-                if (needlesPerCell != null && needlesFile == null) throw new IllegalArgumentException("--needles-per-cell needs --needles FILE");
-                yield new NeedleSuite(lengths != null ? lengths : defaultLengths(context, maxNewTokens),
-                        depths != null ? depths : NeedleSuite.PAPER_DEPTHS, ns, needlesPerCell != null ? needlesPerCell : ns.size(),
-                        haystack(), layout(), maxNewTokens, !fullAnswers);
-            }
-            case "ruler" -> new RulerSuite(rulerTasks(), lengths != null ? lengths : defaultLengths(context, 0),
-                    samples != null ? samples : 5, seed, haystack(), new RulerPrompts(style(), layout()));
-            case "longbench" -> {
-                if (data == null) throw new IllegalArgumentException("eval longbench needs --data DIR (a folder of LongBench <dataset>.jsonl files)");
-                yield new LongBenchSuite(data, tasks == null ? List.of() : tasks, samples == null ? 0 : samples);
-            }
-            default -> throw new IllegalArgumentException("unknown suite '" + suite + "'; valid: niah, ruler, longbench");
-        };
+    private SuiteSpec suiteSpec() {
+        return new SuiteSpec(suite, lengths, depths, samples, tasks, data, seed, haystack, needlesFile, needlesPerCell, needle, question, answer,
+                layout, promptStyle, maxNewTokens, fullAnswers);
     }
 
-    /** What config.json records of a LongBench run (the suite reports no options of its own); empty otherwise. */
-    private Map<String, Object> inputs(EvalSuite s) {
-        if (!(s instanceof LongBenchSuite lb)) return Map.of();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("data", data.toAbsolutePath().normalize().toString());
-        m.put("datasets", lb.datasets());
-        m.put("samples_per_dataset", samples == null ? 0 : samples);
-        return m;
-    }
-
-    /** 1K, 2K, 4K and 8K tokens where they fit the model's context (with room for the answer), else half the context. */
-    static int[] defaultLengths(int context, int answerTokens) {
-        int[] fit = Arrays.stream(new int[] {1024, 2048, 4096, 8192}).filter(l -> l + answerTokens < context).toArray();
-        return fit.length > 0 ? fit : new int[] {context / 2};
-    }
-
-    private List<Needle> needleOrPaper() {
-        if (needlesFile != null) {
-            if (needle != null || question != null || answer != null) {
-                throw new IllegalArgumentException("--needles replaces --needle, --question and --answer: give one or the other");
-            }
-            if (!Files.isRegularFile(needlesFile)) throw new IllegalArgumentException("--needles: no such file: " + needlesFile);
-            try {
-                return ProbeConfig.readNeedles(needlesFile);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("--needles: cannot read " + needlesFile + ": " + e.getMessage(), e);
-            }
-        }
-        return List.of(singleNeedleOrPaper());
-    }
-
-    private Needle singleNeedleOrPaper() {
-        if (needle == null && question == null && answer == null) return NeedleSuite.PAPER_NEEDLE;
-        if (needle == null || question == null || answer == null) {
-            throw new IllegalArgumentException("--needle, --question and --answer go together (the sentence, its question, the expected answer)");
-        }
-        return new Needle(needle.replace("\\n", "\n"), question, answer);
-    }
-
-    private Haystack haystack() { return haystack == null ? Haystack.walden() : Haystack.folder(haystack); }
-
-    private PromptLayout layout() { return layout == null ? PromptLayout.PAPER : new PromptLayout(layout.replace("\\n", "\n")); }
-
-    private RulerPrompts.Style style() {
-        return switch (promptStyle.toLowerCase(Locale.ROOT)) {
-            case "model" -> RulerPrompts.Style.MODEL;
-            case "ruler" -> RulerPrompts.Style.RULER;
-            default -> throw new IllegalArgumentException("--prompt-style must be model or ruler, got " + promptStyle);
-        };
-    }
-
-    private List<RulerTask> rulerTasks() {
-        if (tasks == null) return List.of(RulerTask.values());
-        List<RulerTask> out = new ArrayList<>();
-        for (String t : tasks) out.add(RulerTask.byId(t));
-        return out;
-    }
+    static int[] defaultLengths(int context, int answerTokens) { return SuiteSpec.defaultLengths(context, answerTokens); }
 
     static EvalSettings settings(Path modelPath, List<String> methods, List<Integer> budgets, List<SelectionUnit> units, int window, int pool,
                                  Path heads, Path layers, ModelOptions modelOptions) {
-        CompressionOptions o = CompressionOptions.defaults().withWindow(window).withPool(pool, Pooling.AVG)
-                .withProfiles(orBeside(heads, modelPath, ".heads.json"), orBeside(layers, modelPath, ".layers.json"));
+        for (Path p : new Path[] {heads, layers}) {
+            if (p != null && !Files.isRegularFile(p)) throw new IllegalArgumentException("profile " + p + " is not a file");
+        }
+        CompressionOptions o = CompressionOptions.defaults().withWindow(window).withPool(pool, Pooling.AVG).withProfiles(heads, layers)
+                .withProfilesBeside(modelPath);
         return new EvalSettings(methods, budgets, units, o, modelOptions.kvType);
     }
 
@@ -268,7 +179,7 @@ final class EvalCommand implements Callable<Integer> {
             EvalSettings.checkUnits(out, budgets);
             if (out.stream().anyMatch(u -> !u.isToken())) {
                 boolean anyScored = false;
-                for (String m : methods) anyScored |= io.github.compresskv.compress.CompressionMethods.byName(m.strip()).scoresContent();
+                for (String m : methods) anyScored |= CompressionMethods.byName(m.strip()).scoresContent();
                 if (!anyScored) throw new CompressionException("--units " + String.join(",", units) + ": none of --methods " + String.join(",", methods)
                         + " scores what the rows hold (full, streamingllm and random run with token units only)");
             }
@@ -276,16 +187,6 @@ final class EvalCommand implements Callable<Integer> {
         } catch (CompressionException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-    }
-
-    /** A profile given by flag, else {@code <model without .gguf><suffix>} beside the model when present. */
-    static Path orBeside(Path given, Path modelPath, String suffix) {
-        if (given != null) {
-            if (!Files.isRegularFile(given)) throw new IllegalArgumentException("profile " + given + " is not a file");
-            return given;
-        }
-        Path beside = modelPath.resolveSibling(modelPath.getFileName().toString().replaceFirst("\\.gguf$", "") + suffix);
-        return Files.isRegularFile(beside) ? beside : null;
     }
 
     @picocli.CommandLine.Spec

@@ -1,16 +1,16 @@
 package io.github.compresskv.cli;
 
+import io.github.compresskv.compress.CompressedPrefill;
 import io.github.compresskv.compress.CompressionMethods;
-import io.github.compresskv.compress.CompressionReport;
-import io.github.compresskv.compress.ContextReconstruction;
 import io.github.compresskv.compress.DecodeTimeCompressor;
-import io.github.compresskv.compress.KvCompressor;
 import io.github.compresskv.compress.ReconstructionScorer;
 import io.github.compresskv.generate.GenerationResult;
 import io.github.compresskv.generate.Session;
 import io.github.compresskv.generate.StopConditions;
 import io.github.compresskv.generate.TokenDecoder;
 import io.github.compresskv.tokenizer.ChatTemplate;
+import io.github.compresskv.tokenizer.PromptTokens;
+import io.github.compresskv.tokenizer.Tokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -75,68 +75,43 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         compression.selectionUnit(); // bad unit flags are usage errors, found before the model is loaded
-        boolean reconstructs = reconstructionFlags();
+        reconstructionFlags();
         String text = promptText();
         var samplerConfig = sampling.samplerConfig();
         PrintStream err = System.err;
         try (LoadedModel lm = LoadedModel.open(modelOptions, err)) {
+            Tokenizer tokenizer = lm.tokenizer();
             int[] tokens;
             if (chat) {
                 List<ChatTemplate.Message> messages = new ArrayList<>();
                 if (system != null) messages.add(new ChatTemplate.Message("system", system));
                 messages.add(new ChatTemplate.Message("user", text));
-                tokens = PromptBuilder.chat(lm.tokenizer(), messages);
+                tokens = PromptTokens.chat(tokenizer, messages);
             } else {
                 if (system != null) throw new IllegalArgumentException("--system needs --chat");
-                tokens = PromptBuilder.raw(lm.tokenizer(), text);
+                tokens = PromptTokens.raw(tokenizer, text);
             }
-            StopConditions stop = new StopConditions(sampling.maxTokens, lm.tokenizer().endOfGenerationIds(), sampling.stop);
+            StopConditions stop = new StopConditions(sampling.maxTokens, tokenizer.endOfGenerationIds(), sampling.stop);
             if (questionAgnostic && questions.isEmpty()) throw new IllegalArgumentException("--question-agnostic needs at least one --question");
             if (!questionAgnostic && !questions.isEmpty()) throw new IllegalArgumentException("--question needs --question-agnostic");
             Session session = new Session(lm.model(), modelOptions.kvType);
-            DecodeTimeCompressor decodeCompressor = compression.decodeCompressor(lm.model().config(), modelOptions.model, lm.tokenizer());
+            DecodeTimeCompressor decodeCompressor = compression.decodeCompressor(lm.model().config(), modelOptions.model, tokenizer);
             if (decodeCompressor != null) session.decodeObserver(decodeCompressor);
             StdoutText stdout = new StdoutText(System.out);
             String note = samplerConfig.isGreedy() ? "greedy" : "seed " + samplerConfig.seed();
             // prefill (exact), compress when asked, then generate over the (small) cache
-            long t0 = System.nanoTime();
-            double prefillMs;
-            if (reconstructs && compression.compresses()) {
-                // KVzip: the whole context first (exact), then its reconstruction pass scores it, then the eviction
-                session.prefill(tokens);
-                long t1 = System.nanoTime();
-                prefillMs = (t1 - t0) / 1e6;
-                ReconstructionScorer scores = new ContextReconstruction(lm.model(), lm.tokenizer()).score(session.cache(), tokens);
-                long t2 = System.nanoTime();
-                CompressionReport cr = scores.compress(compression.compressor(lm.model().config(), modelOptions.model, scores, lm.tokenizer(), tokens), session.cache());
-                long t3 = System.nanoTime();
-                err.printf(Locale.ROOT, "prefill %d tokens in %.1f ms | reconstruction pass %d tokens (%d chunk%s) in %.1f ms"
-                                + " (%.2f x the prefill; scoring %.1f ms of it) | eviction %.1f ms | %s%n", tokens.length, prefillMs, scores.passTokens(),
-                        scores.chunks(), scores.chunks() == 1 ? "" : "s", (t2 - t1) / 1e6, (t2 - t1) / 1e6 / prefillMs, scores.scoringNanos() / 1e6, (t3 - t2) / 1e6, cr.summary());
-            } else if (compression.compresses()) {
-                KvCompressor compressor = compression.compressor(lm.model().config(), modelOptions.model, lm.tokenizer(), tokens);
-                session.prefill(tokens, compressor);
-                long t1 = System.nanoTime();
-                prefillMs = (t1 - t0) / 1e6;
-                CompressionReport cr = compressor.finish(session.cache());
-                long t2 = System.nanoTime();
-                // scoring runs inside the prefill (per layer); finish evicts what is still pending
-                err.printf(Locale.ROOT, "prefill %d tokens in %.1f ms, final eviction %.1f ms | %s%n", tokens.length,
-                        (t1 - t0) / 1e6, (t2 - t1) / 1e6, cr.summary());
-            } else {
-                session.prefill(tokens);
-                prefillMs = (System.nanoTime() - t0) / 1e6;
-            }
+            CompressedPrefill p = CompressedPrefill.run(session, tokens, compression.spec(modelOptions.model), tokenizer);
+            double prefillMs = p.prefillNanos() / 1e6;
+            if (p.report() != null) err.println(compressionLine(tokens.length, p));
             if (!questionAgnostic) {
-                GenerationResult r = session.generate(samplerConfig, stop, TokenDecoder.of(lm.tokenizer()), stdout);
+                GenerationResult r = session.generate(samplerConfig, stop, TokenDecoder.of(tokenizer), stdout);
                 stdout.endLine();
                 err.println(report(withPrefill(r, tokens.length, prefillMs), session, note));
                 return 0;
             }
             for (String q : questions) {
                 Session fork = session.fork();
-                int[] qTokens = lm.tokenizer().encode(q, false, true);
-                GenerationResult r = fork.generate(qTokens, samplerConfig, stop, TokenDecoder.of(lm.tokenizer()), stdout);
+                GenerationResult r = fork.generate(PromptTokens.continuation(tokenizer, q), samplerConfig, stop, TokenDecoder.of(tokenizer), stdout);
                 stdout.endLine();
                 err.println(report(r, fork, note));
             }
@@ -144,13 +119,27 @@ final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The stderr line of a compressed prefill: its phases' times and the compression's summary. */
+    private static String compressionLine(int tokens, CompressedPrefill p) {
+        double prefillMs = p.prefillNanos() / 1e6, evictionMs = p.evictionNanos() / 1e6;
+        ReconstructionScorer s = p.reconstruction();
+        if (s == null) {
+            // scoring runs inside the prefill (per layer); the eviction finishes what is still pending
+            return String.format(Locale.ROOT, "prefill %d tokens in %.1f ms, final eviction %.1f ms | %s", tokens, prefillMs, evictionMs, p.report().summary());
+        }
+        double passMs = s.nanos() / 1e6;
+        return String.format(Locale.ROOT, "prefill %d tokens in %.1f ms | reconstruction pass %d tokens (%d chunk%s) in %.1f ms"
+                        + " (%.2f x the prefill; scoring %.1f ms of it) | eviction %.1f ms | %s", tokens, prefillMs, s.passTokens(),
+                s.chunks(), s.chunks() == 1 ? "" : "s", passMs, passMs / prefillMs, s.scoringNanos() / 1e6, evictionMs, p.report().summary());
+    }
+
     /**
-     * Whether --method scores by reconstructing the context (kvzip), refusing the flags it cannot run with: it needs
+     * Refuses the flags a method that scores by reconstructing the context cannot run with: it needs
      * the whole context before any question (--question-agnostic), and scores no prefill (--streaming) and no
      * decode steps (--decode-budget).
      */
-    private boolean reconstructionFlags() {
-        if (!CompressionMethods.byName(compression.method).reconstructs()) return false;
+    private void reconstructionFlags() {
+        if (!CompressionMethods.byName(compression.method).reconstructs()) return;
         String m = "--method " + compression.method;
         if (!questionAgnostic) {
             throw new ParameterException(spec.commandLine(), m + " needs --question-agnostic: it compresses a context before any"
@@ -162,7 +151,6 @@ final class GenerateCommand implements Callable<Integer> {
         if (compression.decodeBudget != null) {
             throw new ParameterException(spec.commandLine(), "--decode-budget does not apply to " + m + ": it scores a context, not decode steps");
         }
-        return true;
     }
 
     private String promptText() throws IOException {

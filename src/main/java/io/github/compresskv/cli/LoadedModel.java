@@ -4,7 +4,6 @@ import io.github.compresskv.format.ModelSources;
 import io.github.compresskv.model.Model;
 import io.github.compresskv.tensor.Parallel;
 import io.github.compresskv.tokenizer.Tokenizer;
-import io.github.compresskv.tokenizer.Tokenizers;
 
 import java.io.PrintStream;
 
@@ -22,7 +21,7 @@ record LoadedModel(Model model, Tokenizer tokenizer, double loadMs) implements A
             throw e;
         }
         try {
-            Tokenizer tokenizer = Tokenizers.load(model.source());
+            Tokenizer tokenizer = model.tokenizer(); // loaded now, so a bad tokenizer fails before any work
             double ms = (System.nanoTime() - t0) / 1e6;
             log.printf("loaded %s in %.0f ms (%s)%n", options.model, ms, model.config().summary());
             return new LoadedModel(model, tokenizer, ms);

@@ -1,5 +1,6 @@
 package io.github.compresskv.cli;
 
+import io.github.compresskv.tensor.VectorModule;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -30,6 +31,12 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        try {
+            VectorModule.require();
+        } catch (IllegalStateException e) {
+            System.err.println("compresskv: " + e.getMessage());
+            System.exit(1);
+        }
         int code = commandLine().execute(args);
         System.out.flush();
         System.exit(code);

@@ -1,7 +1,8 @@
 package io.github.compresskv.cli;
 
-import io.github.compresskv.eval.Needle;
-import io.github.compresskv.eval.PromptLayout;
+import io.github.compresskv.needle.NeedleFile;
+import io.github.compresskv.needle.Needle;
+import io.github.compresskv.needle.PromptLayout;
 import io.github.compresskv.profile.HeadHeatMap;
 import io.github.compresskv.profile.HeadProfileJson;
 import io.github.compresskv.profile.HeadProfileResult;
@@ -86,7 +87,7 @@ final class ProfileHeadsCommand implements Callable<Integer> {
                     haystack == null ? PROFILING_HAYSTACK : haystack.getFileName().toString(),
                     lengths != null ? lengths : ProbeConfig.defaultLengths(context),
                     depths != null ? depths : ProbeConfig.PAPER_DEPTHS,
-                    needles != null ? ProbeConfig.readNeedles(needles) : ProbeConfig.defaultNeedles(), seed, maxNewTokens,
+                    needles != null ? NeedleFile.read(needles) : ProbeConfig.defaultNeedles(), seed, maxNewTokens,
                     layout != null ? new PromptLayout(layout.replace("\\n", "\n")) : PromptLayout.PAPER);
             HeadProfiler profiler = new HeadProfiler(lm.model(), lm.tokenizer(), config, haystackText(), modelOptions.kvType);
             Path partial = output.resolveSibling(output.getFileName() + ".partial.jsonl");

@@ -19,5 +19,5 @@ final class UnitShapeFlags {
     String unitScore;
 
     /** The unit named {@code name} (token, chunk, sentence, or a label such as chunk16) with these flags' shape. */
-    SelectionUnit unit(String name) { return CompressionFlags.parseUnit(name, chunkSize, sentenceCap, unitScore); }
+    SelectionUnit unit(String name) { return SelectionUnit.of(name, chunkSize, sentenceCap, unitScore); }
 }

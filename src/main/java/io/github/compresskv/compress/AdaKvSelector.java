@@ -12,6 +12,11 @@ import java.util.Arrays;
 public final class AdaKvSelector implements Selector {
     private final double floorFraction;
 
+    /** Ada-KV's floor fraction α of each head's share. */
+    public record Settings(double floor) implements PartSettings {
+        public static final Settings DEFAULT = new Settings(0.2);
+    }
+
     public AdaKvSelector(double floorFraction) {
         if (!(floorFraction >= 0 && floorFraction <= 1)) throw new CompressionException("Ada-KV floor fraction must be in [0, 1], got " + floorFraction);
         this.floorFraction = floorFraction;

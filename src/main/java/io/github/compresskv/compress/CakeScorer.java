@@ -14,6 +14,22 @@ public final class CakeScorer implements Scorer {
     private final Pooling pooling;
     private final int kernel;
 
+    /**
+     * CAKE's own settings: γ and the temperatures τ1, τ2; NaN temperatures mean the Llama-3.1 setting for the budget
+     * (τ1 = 1.6; τ2 = 0.4 when B ≥ 512, else 0.6).
+     */
+    public record Settings(double gamma, double tau1, double tau2) implements PartSettings {
+        public static final Settings DEFAULT = new Settings(200, Double.NaN, Double.NaN);
+
+        /** The scorer for budget {@code budget}, with {@code pooling}. */
+        public CakeScorer scorer(Budget budget, AttentionPooling pooling) {
+            boolean large = !budget.isRatio() && budget.perLayer(0, 0) >= 512;
+            double t1 = Double.isNaN(tau1) ? 1.6 : tau1;
+            double t2 = Double.isNaN(tau2) ? (large ? 0.4 : 0.6) : tau2;
+            return new CakeScorer(gamma, t1, t2, pooling.pooling(), pooling.kernel());
+        }
+    }
+
     public CakeScorer(double gamma, double tau1, double tau2, Pooling pooling, int kernel) {
         if (!(tau1 > 0 && tau2 > 0)) throw new CompressionException("CAKE temperatures must be positive, got tau1=" + tau1 + " tau2=" + tau2);
         this.gamma = gamma;

@@ -1,11 +1,13 @@
 package io.github.compresskv.compress;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The method presets by name (issue 4's table); the engine only ever sees the composed policy. */
+/**
+ * The method presets by name, the one place that knows them (docs/compression.md has the table); the engine only
+ * ever sees the composed policy.
+ */
 public final class CompressionMethods {
     private static final Map<String, CompressionMethod> METHODS = new LinkedHashMap<>();
     /** Presets whose scores say nothing of the content (no eviction, position, random): units do not apply to them. */
@@ -14,8 +16,7 @@ public final class CompressionMethods {
     static {
         add("full", "no eviction", (o, b) -> CompressionPolicy.none());
         add("streamingllm", "4 sink tokens + the most recent (--streaming-first-last: first B−w + last w)",
-                (o, b) -> new CompressionPolicy(o.streamingFirstLast() ? PositionScorer.firstTokens() : new PositionScorer(o.sinks()),
-                        new PerHeadTopKSelector(), new UniformAllocator()));
+                (o, b) -> new CompressionPolicy(o.part(PositionScorer.Settings.class).scorer(), new PerHeadTopKSelector(), new UniformAllocator()));
         add("h2o", "cumulative attention of all prompt queries, top-(B−w) + window",
                 (o, b) -> new CompressionPolicy(new CumulativeAttentionScorer(), new PerHeadTopKSelector(), new UniformAllocator()));
         add("tova", "attention of the last query, averaged over the GQA group",
@@ -23,15 +24,16 @@ public final class CompressionMethods {
         add("knorm", "keys with the smallest L2 norm",
                 (o, b) -> new CompressionPolicy(new KeyNormScorer(), new PerHeadTopKSelector(), new UniformAllocator()));
         add("random", "random scores (seeded), a lower bound",
-                (o, b) -> new CompressionPolicy(new RandomScorer(o.seed()), new PerHeadTopKSelector(), new UniformAllocator()));
+                (o, b) -> new CompressionPolicy(new RandomScorer(o.part(RandomScorer.Settings.class).seed()), new PerHeadTopKSelector(), new UniformAllocator()));
         add("snapkv", "window attention, pooled, mean over each contiguous GQA group, per-KV-head top-(B−w)",
                 (o, b) -> new CompressionPolicy(snap(o), new PerHeadTopKSelector(), new UniformAllocator()));
         add("pyramidkv", "SnapKV scoring + pyramid layer budgets (beta 20)",
-                (o, b) -> new CompressionPolicy(snap(o), new PerHeadTopKSelector(), new PyramidAllocator(o.pyramidBeta())));
+                (o, b) -> new CompressionPolicy(snap(o), new PerHeadTopKSelector(), new PyramidAllocator(o.part(PyramidAllocator.Settings.class).beta())));
         add("adakv", "SnapKV scoring + global top-k over the layer's heads, 20% floor per head",
-                (o, b) -> new CompressionPolicy(snap(o), new AdaKvSelector(o.adaFloor()), new UniformAllocator()));
+                (o, b) -> new CompressionPolicy(snap(o), new AdaKvSelector(o.part(AdaKvSelector.Settings.class).floor()), new UniformAllocator()));
         add("cake", "mean + gamma*variance token scores, entropy/variance layer preferences, cascading allocation",
-                (o, b) -> new CompressionPolicy(cake(o, b), new PerHeadTopKSelector(), new CakeAllocator()));
+                (o, b) -> new CompressionPolicy(o.part(CakeScorer.Settings.class).scorer(b, o.part(AttentionPooling.class)), new PerHeadTopKSelector(),
+                        new CakeAllocator()));
         add("compresskv", "semantic-retrieval-head scoring, one index set per layer, error-aware layer budgets",
                 (o, b) -> new CompressionPolicy(srh(o), new SharedTopKSelector(), errorAware(o)));
         add("compresskv-srh", "ablation: semantic-retrieval-head scoring with uniform budgets",
@@ -45,6 +47,24 @@ public final class CompressionMethods {
     }
 
     private CompressionMethods() {}
+
+    /** The name of no compression (the full cache), the default wherever a method is chosen. */
+    public static final String NONE = "full";
+
+    /** Presets that read CompressKV's head or layer profile. */
+    private static final java.util.Set<String> PROFILED = java.util.Set.of("compresskv", "compresskv-srh", "compresskv-alloc");
+
+    /** The methods the demo compares: the full cache, a positional baseline, two attention baselines and CompressKV. */
+    public static final List<String> DEMO = List.of(NONE, "streamingllm", "snapkv", "pyramidkv", "compresskv");
+
+    /** The methods an evaluation runs when none are named, comma-separated (a constant, for flag defaults). */
+    public static final String EVAL_DEFAULTS = NONE + ",snapkv,pyramidkv,adakv,cake,streamingllm,compresskv";
+
+    /** Whether the method named {@code name} reads a head or layer profile (CompressKV and its ablations). */
+    public static boolean readsProfiles(String name) { return PROFILED.contains(byName(name).name()); }
+
+    /** Whether {@code name} means no compression. */
+    public static boolean isNone(String name) { return NONE.equalsIgnoreCase(name == null ? "" : name.strip()); }
 
     private static void add(String name, String summary, java.util.function.BiFunction<CompressionOptions, Budget, CompressionPolicy> f) {
         METHODS.put(name, new CompressionMethod(name, summary, f, !UNSCORED.contains(name)));
@@ -62,30 +82,11 @@ public final class CompressionMethods {
 
     public static List<CompressionMethod> all() { return List.copyOf(METHODS.values()); }
 
-    private static Scorer snap(CompressionOptions o) { return new WindowAttentionScorer(o.pooling(), o.poolKernel()); }
-
-    private static Scorer cake(CompressionOptions o, Budget b) {
-        boolean large = !b.isRatio() && b.perLayer(0, 0) >= 512;
-        double tau1 = Double.isNaN(o.cakeTau1()) ? 1.6 : o.cakeTau1();
-        double tau2 = Double.isNaN(o.cakeTau2()) ? (large ? 0.4 : 0.6) : o.cakeTau2();
-        return new CakeScorer(o.cakeGamma(), tau1, tau2, o.pooling(), o.poolKernel());
-    }
+    private static Scorer snap(CompressionOptions o) { return new WindowAttentionScorer(o.part(AttentionPooling.class)); }
 
     private static Scorer srh(CompressionOptions o) {
-        Path p = o.headProfile();
-        if (p == null) {
-            throw new CompressionException("compresskv needs a semantic retrieval head profile: pass --head-profile FILE "
-                    + "(make one with `" + HeadProfile.PRODUCER + "`)");
-        }
-        return new SemanticRetrievalHeadScorer(HeadProfile.load(p), o.retrievalHeads(), o.pooling(), o.poolKernel());
+        return o.part(SemanticRetrievalHeadScorer.Settings.class).scorer(o.part(AttentionPooling.class));
     }
 
-    private static Allocator errorAware(CompressionOptions o) {
-        Path p = o.layerProfile();
-        if (p == null) {
-            throw new CompressionException("compresskv needs a layer error profile: pass --layer-profile FILE "
-                    + "(make one with `" + LayerProfile.PRODUCER + "`)");
-        }
-        return new ErrorAwareAllocator(LayerProfile.load(p));
-    }
+    private static Allocator errorAware(CompressionOptions o) { return o.part(ErrorAwareAllocator.Settings.class).allocator(); }
 }

@@ -1,61 +1,99 @@
 package io.github.compresskv.compress;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * Hyper-parameters shared by the compression presets (defaults: the CompressKV repository's, §11 of the method
- * document). {@code cakeTau1}/{@code cakeTau2} NaN mean the Llama-3.1 setting for the budget: τ1 = 1.6,
- * τ2 = 0.4 when B ≥ 512 else 0.6.
+ * The settings of one compression: the engine's own (observation window, streaming, where the prompt's hidden
+ * states wait between layers, selection unit) and, by type, the {@link PartSettings} that each scorer, selector and
+ * allocator declares for itself ({@link AttentionPooling}, {@link CakeScorer.Settings}, {@link PositionScorer.Settings},
+ * {@link RandomScorer.Settings}, {@link SemanticRetrievalHeadScorer.Settings}, {@link AdaKvSelector.Settings},
+ * {@link PyramidAllocator.Settings}, {@link ErrorAwareAllocator.Settings}). A part whose settings were not given gets
+ * its {@code DEFAULT} (the CompressKV repository's values, §11 of the method document).
  *
  * @param window             observation window w (last prompt tokens, always kept; {@code --window})
- * @param poolKernel         pooling kernel κ ({@code --pool}); 1 disables pooling
- * @param pooling            AVG (default) or MAX
- * @param retrievalHeads     semantic retrieval heads per layer k (CompressKV)
  * @param streaming          compress each layer as soon as its prefill is done (peak = one full layer + the rest compressed)
- * @param seed               seed of the random scorer
- * @param sinks              StreamingLLM sink tokens
- * @param streamingFirstLast StreamingLLM as in the CompressKV repository: first B − w tokens + the window
- * @param adaFloor           Ada-KV floor fraction α per head
- * @param headProfile        semantic retrieval head ranking ({@code --head-profile}), needed by compresskv(-srh)
- * @param layerProfile       per-layer error profile ({@code --layer-profile}), needed by compresskv(-alloc)
  * @param promptStatesInFile the prefill keeps the prompt's hidden states between layers in a temporary file (the
  *                           operating system's page cache) instead of the Java heap ({@code --prompt-states-in-file});
  *                           meant with {@code streaming}, where they are the largest remaining part of the memory
  * @param unit               what the selectors keep: tokens (default), chunks or sentences ({@code --unit})
+ * @param parts              the parts' settings by type (absent: the part's default)
  */
-public record CompressionOptions(int window, int poolKernel, Pooling pooling, int retrievalHeads, boolean streaming, long seed,
-                                 int sinks, boolean streamingFirstLast, double cakeGamma, double cakeTau1, double cakeTau2,
-                                 int pyramidBeta, double adaFloor, Path headProfile, Path layerProfile, boolean promptStatesInFile,
-                                 SelectionUnit unit) {
+public record CompressionOptions(int window, boolean streaming, boolean promptStatesInFile, SelectionUnit unit,
+                                 Map<Class<? extends PartSettings>, PartSettings> parts) {
+
+    private static final Map<Class<? extends PartSettings>, PartSettings> DEFAULTS = Map.of(
+            AttentionPooling.class, AttentionPooling.DEFAULT,
+            CakeScorer.Settings.class, CakeScorer.Settings.DEFAULT,
+            PositionScorer.Settings.class, PositionScorer.Settings.DEFAULT,
+            RandomScorer.Settings.class, RandomScorer.Settings.DEFAULT,
+            SemanticRetrievalHeadScorer.Settings.class, SemanticRetrievalHeadScorer.Settings.DEFAULT,
+            AdaKvSelector.Settings.class, AdaKvSelector.Settings.DEFAULT,
+            PyramidAllocator.Settings.class, PyramidAllocator.Settings.DEFAULT,
+            ErrorAwareAllocator.Settings.class, ErrorAwareAllocator.Settings.DEFAULT);
 
     public CompressionOptions {
         if (window < 1) throw new CompressionException("--window must be ≥ 1, got " + window);
-        if (poolKernel < 1 || poolKernel % 2 == 0) throw new CompressionException("--pool must be an odd kernel size ≥ 1, got " + poolKernel);
         if (unit == null) unit = SelectionUnit.token();
-        if (retrievalHeads < 1) throw new CompressionException("retrieval heads per layer must be ≥ 1, got " + retrievalHeads);
+        parts = Map.copyOf(parts);
     }
 
-    public static CompressionOptions defaults() {
-        return new CompressionOptions(8, 5, Pooling.AVG, 4, false, 42, 4, false, 200, Double.NaN, Double.NaN, 20, 0.2, null, null, false, SelectionUnit.token());
+    public static CompressionOptions defaults() { return new CompressionOptions(8, false, false, SelectionUnit.token(), Map.of()); }
+
+    /** The settings of the part whose settings type is {@code type} (its default when none were given). */
+    public <T extends PartSettings> T part(Class<T> type) {
+        PartSettings s = parts.get(type);
+        if (s == null) s = DEFAULTS.get(type);
+        if (s == null) throw new IllegalArgumentException("no default settings for " + type.getName());
+        return type.cast(s);
     }
 
-    public CompressionOptions withWindow(int w) { return new CompressionOptions(w, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile, unit); }
+    /** These options with {@code settings} for its part (replacing earlier ones of the same type). */
+    public CompressionOptions with(PartSettings settings) {
+        Map<Class<? extends PartSettings>, PartSettings> m = new LinkedHashMap<>(parts);
+        m.put(settings.getClass(), settings);
+        return new CompressionOptions(window, streaming, promptStatesInFile, unit, m);
+    }
 
-    public CompressionOptions withPool(int kernel, Pooling p) { return new CompressionOptions(window, kernel, p, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile, unit); }
+    public CompressionOptions withWindow(int w) { return new CompressionOptions(w, streaming, promptStatesInFile, unit, parts); }
 
-    public CompressionOptions withRetrievalHeads(int k) { return new CompressionOptions(window, poolKernel, pooling, k, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile, unit); }
+    public CompressionOptions withStreaming(boolean s) { return new CompressionOptions(window, s, promptStatesInFile, unit, parts); }
 
-    public CompressionOptions withStreaming(boolean s) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, s, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile, unit); }
+    public CompressionOptions withPromptStatesInFile(boolean f) { return new CompressionOptions(window, streaming, f, unit, parts); }
 
-    public CompressionOptions withSeed(long s) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, s, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile, unit); }
+    public CompressionOptions withUnit(SelectionUnit u) { return new CompressionOptions(window, streaming, promptStatesInFile, u, parts); }
 
-    public CompressionOptions withStreamingFirstLast(boolean f) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, f, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile, unit); }
+    /** {@link AttentionPooling} of kernel {@code kernel} ({@code --pool}). */
+    public CompressionOptions withPool(int kernel, Pooling p) { return with(new AttentionPooling(p, kernel)); }
 
-    public CompressionOptions withCake(double gamma, double tau1, double tau2) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, gamma, tau1, tau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile, unit); }
+    /** The CompressKV profiles: heads for its scorer, layers for its allocator (null: none). */
+    public CompressionOptions withProfiles(Path heads, Path layers) {
+        return with(new SemanticRetrievalHeadScorer.Settings(heads, part(SemanticRetrievalHeadScorer.Settings.class).heads()))
+                .with(new ErrorAwareAllocator.Settings(layers));
+    }
 
-    public CompressionOptions withProfiles(Path heads, Path layers) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, heads, layers, promptStatesInFile, unit); }
+    /** The head profile given, or null. */
+    public Path headProfile() { return part(SemanticRetrievalHeadScorer.Settings.class).headProfile(); }
 
-    public CompressionOptions withPromptStatesInFile(boolean f) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, f, unit); }
+    /** The layer profile given, or null. */
+    public Path layerProfile() { return part(ErrorAwareAllocator.Settings.class).layerProfile(); }
 
-    public CompressionOptions withUnit(SelectionUnit u) { return new CompressionOptions(window, poolKernel, pooling, retrievalHeads, streaming, seed, sinks, streamingFirstLast, cakeGamma, cakeTau1, cakeTau2, pyramidBeta, adaFloor, headProfile, layerProfile, promptStatesInFile, u); }
+    /**
+     * These options with each profile not given yet taken from beside the model, if such a file exists: for
+     * {@code dir/name.gguf} (or a folder {@code dir/name}) the files {@code dir/name.heads.json} and
+     * {@code dir/name.layers.json}.
+     */
+    public CompressionOptions withProfilesBeside(Path model) {
+        return withProfiles(headProfile() != null ? headProfile() : beside(model, ".heads.json"),
+                layerProfile() != null ? layerProfile() : beside(model, ".layers.json"));
+    }
+
+    private static Path beside(Path model, String suffix) {
+        Path name = model.toAbsolutePath().normalize().getFileName();
+        if (name == null) return null;
+        Path p = model.resolveSibling(name.toString().replaceFirst("\\.gguf$", "") + suffix);
+        return Files.isRegularFile(p) ? p : null;
+    }
 }

@@ -15,6 +15,20 @@ public final class ErrorAwareAllocator implements Allocator {
     private final int minBudget;
     private final int maxFactor;
 
+    /** CompressKV's allocator settings: the layer error profile ({@code --layer-profile}). */
+    public record Settings(java.nio.file.Path layerProfile) implements PartSettings {
+        public static final Settings DEFAULT = new Settings(null);
+
+        /** The allocator, reading the profile now. */
+        public ErrorAwareAllocator allocator() {
+            if (layerProfile == null) {
+                throw new CompressionException("compresskv needs a layer error profile: pass --layer-profile FILE "
+                        + "(make one with `" + LayerProfile.PRODUCER + "`)");
+            }
+            return new ErrorAwareAllocator(LayerProfile.load(layerProfile));
+        }
+    }
+
     public ErrorAwareAllocator(double[] normalisedError, int minBudget, int maxFactor) {
         this.error = normalisedError.clone();
         this.minBudget = minBudget;

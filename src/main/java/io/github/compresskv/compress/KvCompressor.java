@@ -2,6 +2,7 @@ package io.github.compresskv.compress;
 
 import io.github.compresskv.cache.KvCache;
 import io.github.compresskv.model.ModelConfig;
+import io.github.compresskv.model.PostPrefillCompression;
 import io.github.compresskv.model.PrefillObserver;
 
 import java.util.Arrays;
@@ -22,8 +23,11 @@ import java.util.Arrays;
  *
  * <p>Units ({@link CompressionOptions#unit()}): candidates are grouped by their absolute positions, chunks counted from
  * the prompt's first position, sentences read from the prompt's tokens given with {@link #sentences}.
+ *
+ * <p>Its second half runs through {@code Session.compress} ({@link #afterPrefill}), which leaves the outcome in
+ * {@link #report()}; {@link #finish} is the same step on a bare cache.
  */
-public final class KvCompressor implements PrefillObserver {
+public final class KvCompressor implements PrefillObserver, PostPrefillCompression {
     private final String name;
     private final CompressionPolicy policy;
     private final Budget budget;
@@ -47,6 +51,7 @@ public final class KvCompressor implements PrefillObserver {
     private long peakBytes;
     private long scoringNanos;
     private long selectingNanos;
+    private CompressionReport report;
 
     public KvCompressor(String name, CompressionPolicy policy, Budget budget, ModelConfig config, CompressionOptions options) {
         this.name = name;
@@ -222,6 +227,16 @@ public final class KvCompressor implements PrefillObserver {
         return out;
     }
 
+    /** {@link #finish} as the post-prefill step of a session; the outcome is then in {@link #report()}. */
+    @Override
+    public void afterPrefill(KvCache cache) { finish(cache); }
+
+    /** What {@link #finish} did; fails before it ran. */
+    public CompressionReport report() {
+        if (report == null) throw new IllegalStateException("the compression has not finished yet (Session.compress runs it)");
+        return report;
+    }
+
     /** Evicts whatever is still pending (all layers unless streaming) and reports. Call once after the prefill. */
     public CompressionReport finish(KvCache cache) {
         if (promptLength >= 0 && evicting() && !options.streaming()) {
@@ -233,7 +248,8 @@ public final class KvCompressor implements PrefillObserver {
         cache.seal(); // a quantized cache: the kept rows become codes now that nothing scores them any more
         int[][] rows = new int[layers][kvHeads];
         for (int l = 0; l < layers; l++) for (int g = 0; g < kvHeads; g++) rows[l][g] = cache.rows(l, g);
-        return new CompressionReport(name, Math.max(promptLength, 0), bytesBefore, cache.bytes(), Math.max(peakBytes, cache.bytes()),
+        report = new CompressionReport(name, Math.max(promptLength, 0), bytesBefore, cache.bytes(), Math.max(peakBytes, cache.bytes()),
                 budgets == null ? new int[0] : budgets.clone(), rows, scoringNanos, selectingNanos);
+        return report;
     }
 }

@@ -9,6 +9,13 @@ package io.github.compresskv.compress;
 public final class PositionScorer implements Scorer {
     private final int sinks;
 
+    /** StreamingLLM's settings: sink tokens, or the repository's first B − w + last w variant ({@code --streaming-first-last}). */
+    public record Settings(int sinks, boolean firstLast) implements PartSettings {
+        public static final Settings DEFAULT = new Settings(4, false);
+
+        public PositionScorer scorer() { return firstLast ? firstTokens() : new PositionScorer(sinks); }
+    }
+
     public PositionScorer(int sinks) {
         if (sinks < 0) throw new CompressionException("sink tokens must be ≥ 0, got " + sinks);
         this.sinks = sinks;

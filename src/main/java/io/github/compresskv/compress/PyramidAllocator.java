@@ -8,6 +8,11 @@ package io.github.compresskv.compress;
 public final class PyramidAllocator implements Allocator {
     private final int beta;
 
+    /** PyramidKV's β. */
+    public record Settings(int beta) implements PartSettings {
+        public static final Settings DEFAULT = new Settings(20);
+    }
+
     public PyramidAllocator(int beta) {
         if (beta < 1) throw new CompressionException("PyramidKV beta must be ≥ 1, got " + beta);
         this.beta = beta;

@@ -6,6 +6,11 @@ import java.util.SplittableRandom;
 public final class RandomScorer implements Scorer {
     private final long seed;
 
+    /** The seed of the random scores. */
+    public record Settings(long seed) implements PartSettings {
+        public static final Settings DEFAULT = new Settings(42);
+    }
+
     public RandomScorer(long seed) { this.seed = seed; }
 
     @Override

@@ -86,10 +86,18 @@ public final class ReconstructionScorer implements Scorer {
      * handed over as a finished prefill of the whole context, then the compressor evicts and reports.
      */
     public CompressionReport compress(KvCompressor compressor, KvCache cache) {
+        return feed(compressor, cache).finish(cache);
+    }
+
+    /**
+     * Hands {@code cache} (exactly the scored context) to {@code compressor} as a finished prefill, layer by layer,
+     * so that its post-prefill step ({@code Session.compress}) evicts. Returns the compressor.
+     */
+    public KvCompressor feed(KvCompressor compressor, KvCache cache) {
         if (cache.nextPosition() != contextLength) {
             throw new IllegalStateException("the cache holds " + cache.nextPosition() + " positions, the scores are for a context of " + contextLength);
         }
         for (int l = 0; l < cache.layers(); l++) compressor.layerDone(l, cache, 0, contextLength, null, null);
-        return compressor.finish(cache);
+        return compressor;
     }
 }

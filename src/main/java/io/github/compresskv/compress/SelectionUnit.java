@@ -66,6 +66,27 @@ public record SelectionUnit(Kind kind, int size, Aggregation aggregation) {
         };
     }
 
+    /**
+     * A unit from its settings ({@code --unit}, {@code --chunk-size}, {@code --sentence-cap}, {@code --unit-score}):
+     * {@code name} is token, chunk, sentence, or a label such as {@code chunk16}, {@code sentence24-mean}.
+     */
+    public static SelectionUnit of(String name, int chunkSize, int sentenceCap, String score) {
+        if (chunkSize < 1) throw new CompressionException("--chunk-size must be ≥ 1, got " + chunkSize);
+        if (sentenceCap < 1) throw new CompressionException("--sentence-cap must be ≥ 1, got " + sentenceCap);
+        Aggregation a = switch (score == null ? "" : score.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "sum" -> Aggregation.SUM;
+            case "mean" -> Aggregation.MEAN;
+            default -> throw new CompressionException("unknown --unit-score '" + score + "'; valid: sum, mean");
+        };
+        String n = name == null ? "" : name.strip().toLowerCase(java.util.Locale.ROOT);
+        if (n.equals("token") || n.equals("chunk") || n.equals("sentence")) return parse(n, chunkSize, sentenceCap).withAggregation(a);
+        try {
+            return fromLabel(n); // a label as run folders show it: chunk16, sentence, sentence24-mean
+        } catch (CompressionException e) {
+            throw new CompressionException("unknown --unit '" + name + "'; valid: token, chunk, sentence, or a label such as chunk16, sentence24, sentence-mean");
+        }
+    }
+
     /** Short name for tables and run folders: {@code token}, {@code chunk10}, {@code sentence} (the default cap) or {@code sentence16}. */
     public String label() {
         String base = switch (kind) {

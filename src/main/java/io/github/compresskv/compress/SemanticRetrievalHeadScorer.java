@@ -11,6 +11,24 @@ public final class SemanticRetrievalHeadScorer implements Scorer {
     private final Pooling pooling;
     private final int kernel;
 
+    /** CompressKV's scorer settings: the head profile ({@code --head-profile}) and the retrieval heads k per layer. */
+    public record Settings(java.nio.file.Path headProfile, int heads) implements PartSettings {
+        public static final Settings DEFAULT = new Settings(null, 4);
+
+        public Settings {
+            if (heads < 1) throw new CompressionException("retrieval heads per layer must be ≥ 1, got " + heads);
+        }
+
+        /** The scorer, reading the profile now. */
+        public SemanticRetrievalHeadScorer scorer(AttentionPooling pooling) {
+            if (headProfile == null) {
+                throw new CompressionException("compresskv needs a semantic retrieval head profile: pass --head-profile FILE "
+                        + "(make one with `" + HeadProfile.PRODUCER + "`)");
+            }
+            return new SemanticRetrievalHeadScorer(HeadProfile.load(headProfile), heads, pooling.pooling(), pooling.kernel());
+        }
+    }
+
     public SemanticRetrievalHeadScorer(HeadProfile profile, int headsPerLayer, Pooling pooling, int kernel) {
         if (headsPerLayer < 1) throw new CompressionException("the number of semantic retrieval heads per layer must be ≥ 1, got " + headsPerLayer);
         this.profile = profile;

@@ -14,6 +14,8 @@ public final class WindowAttentionScorer implements Scorer {
         this.kernel = kernel;
     }
 
+    public WindowAttentionScorer(AttentionPooling p) { this(p.pooling(), p.kernel()); }
+
     @Override
     public LayerScores score(LayerTaps t) {
         int g = t.groupSize();

@@ -1,9 +1,8 @@
 package io.github.compresskv.eval;
 
 import io.github.compresskv.compress.Budget;
-import io.github.compresskv.compress.CompressionMethods;
-import io.github.compresskv.compress.CompressionMethod;
 import io.github.compresskv.compress.CompressionReport;
+import io.github.compresskv.compress.CompressionSpec;
 import io.github.compresskv.compress.ContextReconstruction;
 import io.github.compresskv.compress.KvCompressor;
 import io.github.compresskv.compress.ReconstructionScorer;
@@ -17,6 +16,7 @@ import io.github.compresskv.generate.TokenDecoder;
 import io.github.compresskv.model.Model;
 import io.github.compresskv.model.SharedPrefillObserver;
 import io.github.compresskv.tokenizer.ChatTemplate;
+import io.github.compresskv.tokenizer.PromptTokens;
 import io.github.compresskv.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
@@ -66,11 +66,11 @@ public final class EvalRunner {
         // a method that cannot be built (e.g. compresskv without profiles) fails now, not after the first prefill
         for (EvalSettings.Combo c : settings.combos()) {
             if (!c.compresses()) continue;
-            CompressionMethod m = CompressionMethods.byName(c.method());
-            if (m.reconstructs() && !questionAgnostic) {
-                throw new IllegalArgumentException("--methods " + m.name() + " needs --question-agnostic: it compresses a context before its question is known");
+            CompressionSpec s = spec(c);
+            if (s.reconstructs() && !questionAgnostic) {
+                throw new IllegalArgumentException("--methods " + s.method().name() + " needs --question-agnostic: it compresses a context before its question is known");
             }
-            compressor(c, null);
+            s.check();
         }
     }
 
@@ -143,7 +143,7 @@ public final class EvalRunner {
             double kvFraction = 1;
             KvCompressor compressor = compressors.get(i);
             if (compressor != null) {
-                CompressionReport r = compressor.finish(fork.cache());
+                CompressionReport r = fork.compress(compressor).report();
                 kvFraction = r.bytesBefore() == 0 ? 1 : (double) r.bytesAfter() / r.bytesBefore();
             }
             GenerationResult g = fork.generate(SamplerConfig.greedy(), stop, TokenDecoder.of(tokenizer), s -> { });
@@ -158,14 +158,12 @@ public final class EvalRunner {
     private List<Prediction> runQuestionAgnostic(EvalItem item, int[] prompt, List<EvalSettings.Combo> combos) {
         int split = contextTokens(item, prompt);
         int[] context = Arrays.copyOf(prompt, split), question = Arrays.copyOfRange(prompt, split, prompt.length);
-        List<CompressionMethod> methods = new ArrayList<>();
+        List<CompressionSpec> specs = combos.stream().map(this::spec).toList();
         List<KvCompressor> compressors = new ArrayList<>();
         SentenceEnds ends = combos.stream().anyMatch(c -> c.unit().kind() == SelectionUnit.Kind.SENTENCE) ? SentenceEnds.of(tokenizer, context) : null;
-        for (EvalSettings.Combo c : combos) {
-            CompressionMethod m = CompressionMethods.byName(c.method());
-            methods.add(m);
+        for (int i = 0; i < combos.size(); i++) {
             // reconstructing methods get their compressor once the pass has scored the context
-            compressors.add(c.compresses() && !m.reconstructs() ? compressor(c, ends) : null);
+            compressors.add(specs.get(i).compresses() && !specs.get(i).reconstructs() ? compressor(combos.get(i), ends) : null);
         }
         List<KvCompressor> observing = compressors.stream().filter(java.util.Objects::nonNull).toList();
         Session session = new Session(model, settings.storage());
@@ -175,7 +173,7 @@ public final class EvalRunner {
         double prefillMs = (System.nanoTime() - t0) / 1e6;
         ReconstructionScorer scores = null;
         double reconstructionMs = 0;
-        if (combos.stream().anyMatch(c -> c.compresses() && CompressionMethods.byName(c.method()).reconstructs())) {
+        if (specs.stream().anyMatch(x -> x.compresses() && x.reconstructs())) {
             scores = new ContextReconstruction(model, tokenizer).score(session.cache(), context);
             reconstructions++;
             reconstructionNanos += scores.nanos();
@@ -187,12 +185,12 @@ public final class EvalRunner {
             EvalSettings.Combo c = combos.get(i);
             Session fork = i == combos.size() - 1 ? session : session.fork();
             CompressionReport r = null;
-            boolean reconstructing = c.compresses() && methods.get(i).reconstructs();
+            boolean reconstructing = specs.get(i).compresses() && specs.get(i).reconstructs();
             if (reconstructing) {
-                KvCompressor k = scores.compressor(methods.get(i), Budget.tokens(c.budget()), model.config(), settings.options().withUnit(c.unit()));
-                r = scores.compress(ends == null ? k : k.sentences(ends), fork.cache());
+                KvCompressor k = spec(c).compressor(scores, model.config(), null, null);
+                r = fork.compress(scores.feed(ends == null ? k : k.sentences(ends), fork.cache())).report();
             } else if (compressors.get(i) != null) {
-                r = compressors.get(i).finish(fork.cache());
+                r = fork.compress(compressors.get(i)).report();
             }
             double kvFraction = r == null || r.bytesBefore() == 0 ? 1 : (double) r.bytesAfter() / r.bytesBefore();
             GenerationResult g = fork.generate(question, SamplerConfig.greedy(), stop, TokenDecoder.of(tokenizer), s -> { });
@@ -215,7 +213,7 @@ public final class EvalRunner {
                     + " into context and question (niah does, with a layout that puts the context first)");
         }
         if (item.chat()) throw new IllegalArgumentException("--question-agnostic: item " + item.id() + " is wrapped in a chat template; only plain prompts split");
-        int[] context = tokenizer.encode(item.prompt().substring(0, item.questionStart()), tokenizer.addBosByDefault(), true);
+        int[] context = PromptTokens.raw(tokenizer, item.prompt().substring(0, item.questionStart()));
         int k = 0;
         while (k < context.length && k < prompt.length && context[k] == prompt[k]) k++;
         if (k < 1 || k >= prompt.length) {
@@ -227,9 +225,13 @@ public final class EvalRunner {
 
     /** The compressor of one combination, reading sentences from {@code ends} (the prompt's) when its unit needs them. */
     private KvCompressor compressor(EvalSettings.Combo c, SentenceEnds ends) {
-        KvCompressor k = KvCompressor.create(CompressionMethods.byName(c.method()), Budget.tokens(c.budget()), model.config(),
-                settings.options().withUnit(c.unit()));
+        KvCompressor k = spec(c).compressor(model.config(), null, null);
         return ends == null ? k : k.sentences(ends);
+    }
+
+    /** The compression of one combination. */
+    private CompressionSpec spec(EvalSettings.Combo c) {
+        return CompressionSpec.of(c.method(), c.compresses() ? Budget.tokens(c.budget()) : null, settings.options().withUnit(c.unit()));
     }
 
     /** The suite's stop strings, and a newline for items marked {@code stop_on_newline=true} (LongBench's samsum). */
@@ -244,10 +246,7 @@ public final class EvalRunner {
 
     /** The prompt's tokens: raw with the model's BOS rule, or through its chat template (plain fallback without one). */
     int[] promptTokens(EvalItem item) {
-        if (!item.chat()) return tokenizer.encode(item.prompt(), tokenizer.addBosByDefault(), true);
-        boolean own = tokenizer.chatTemplate().isPresent();
-        String rendered = tokenizer.chatTemplate().orElseGet(ChatTemplate::plainFallback)
-                .render(List.of(new ChatTemplate.Message("user", item.prompt())), true);
-        return tokenizer.encode(rendered, !own && tokenizer.addBosByDefault(), true);
+        if (!item.chat()) return PromptTokens.raw(tokenizer, item.prompt());
+        return PromptTokens.chat(tokenizer, List.of(new ChatTemplate.Message("user", item.prompt())));
     }
 }

@@ -18,7 +18,7 @@ import java.util.List;
  * ({@code snapkv+sentence}); tables and plots have one row or line per variant.
  */
 public record EvalSettings(List<String> methods, List<Integer> budgets, List<SelectionUnit> units, CompressionOptions options, KvStorage storage) {
-    public static final String FULL = "full";
+    public static final String FULL = io.github.compresskv.compress.CompressionMethods.NONE;
 
     /** Token units only. */
     public EvalSettings(List<String> methods, List<Integer> budgets, CompressionOptions options, KvStorage storage) {

@@ -59,10 +59,11 @@ public final class RunConfig {
         ObjectNode c = run.putObject("compression");
         var o = settings.options();
         c.put("window", o.window());
-        c.put("pool", o.poolKernel());
-        c.put("pooling", o.pooling().name().toLowerCase(java.util.Locale.ROOT));
-        c.put("retrieval_heads", o.retrievalHeads());
-        c.put("seed", o.seed());
+        var pooling = o.part(io.github.compresskv.compress.AttentionPooling.class);
+        c.put("pool", pooling.kernel());
+        c.put("pooling", pooling.pooling().name().toLowerCase(java.util.Locale.ROOT));
+        c.put("retrieval_heads", o.part(io.github.compresskv.compress.SemanticRetrievalHeadScorer.Settings.class).heads());
+        c.put("seed", o.part(io.github.compresskv.compress.RandomScorer.Settings.class).seed());
         c.put("head_profile_sha256", o.headProfile() == null ? null : sha256(o.headProfile(), Long.MAX_VALUE));
         c.put("layer_profile_sha256", o.layerProfile() == null ? null : sha256(o.layerProfile(), Long.MAX_VALUE));
         run.put("kv_type", settings.storage().name().toLowerCase(java.util.Locale.ROOT));

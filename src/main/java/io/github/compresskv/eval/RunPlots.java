@@ -1,5 +1,6 @@
 package io.github.compresskv.eval;
 
+import io.github.compresskv.needle.Needle;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;

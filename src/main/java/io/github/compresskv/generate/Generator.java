@@ -1,6 +1,7 @@
 package io.github.compresskv.generate;
 
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -14,8 +15,15 @@ final class Generator {
     private final StopConditions stop;
     private final TokenDecoder decoder;
     private final Consumer<String> onText;
+    private final BooleanSupplier cancelled;
 
     Generator(Session session, Sampler sampler, StopConditions stop, TokenDecoder decoder, Consumer<String> onText) {
+        this(session, sampler, stop, decoder, onText, () -> false);
+    }
+
+    /** @param cancelled read before every sampled token; true ends the generation with {@link StopReason#CANCELLED} */
+    Generator(Session session, Sampler sampler, StopConditions stop, TokenDecoder decoder, Consumer<String> onText, BooleanSupplier cancelled) {
+        this.cancelled = cancelled;
         this.session = session;
         this.sampler = sampler;
         this.stop = stop;
@@ -33,6 +41,10 @@ final class Generator {
         StopReason reason;
         float[] logits = session.currentLogits();
         while (true) {
+            if (cancelled.getAsBoolean()) {
+                reason = StopReason.CANCELLED;
+                break;
+            }
             int token = sampler.sample(logits);
             if (count == ids.length) ids = Arrays.copyOf(ids, Math.min(stop.maxTokens(), ids.length * 2));
             ids[count++] = token;

@@ -9,10 +9,12 @@ import io.github.compresskv.model.PostPrefillCompression;
 import io.github.compresskv.model.PrefillObserver;
 import io.github.compresskv.model.Transformer;
 
+import io.github.compresskv.tokenizer.PromptTokens;
 import io.github.compresskv.tokenizer.Tokenizer;
 
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -43,6 +45,15 @@ public final class Session {
 
     public Session(Model model, KvStorage storage) {
         this(model, model.newCache(storage), new float[model.config().vocab()], false, -1);
+    }
+
+    /**
+     * A session that runs on {@code transformer} (a benchmark reuses one forward pass, and its scratch buffers, over
+     * many sequences; the transformer must serve no other sequence meanwhile).
+     */
+    public Session(Model model, KvStorage storage, Transformer transformer) {
+        this(model, storage);
+        this.transformer = transformer;
     }
 
     private Session(Model model, KvCache cache, float[] logits, boolean hasLogits, int pendingToken) {
@@ -97,10 +108,12 @@ public final class Session {
 
     /**
      * Applies a compression decided after the prefill (e.g. one that allocated budgets over all layers from the
-     * scores its {@link PrefillObserver} collected). The logits and the position are unchanged.
+     * scores its {@link PrefillObserver} collected). The logits and the position are unchanged. Returns
+     * {@code compression} (whose report, if it keeps one, is then complete).
      */
-    public void compress(PostPrefillCompression compression) {
-        compression.finish(cache);
+    public <C extends PostPrefillCompression> C compress(C compression) {
+        compression.afterPrefill(cache);
+        return compression;
     }
 
     /**
@@ -136,7 +149,7 @@ public final class Session {
     public GenerationResult generate(String prompt, SamplerConfig sampling, StopConditions stop, Consumer<String> onText) {
         Tokenizer tokenizer = model.tokenizer();
         boolean start = cache.nextPosition() == 0 && pendingToken < 0;
-        int[] tokens = tokenizer.encode(prompt, start && tokenizer.addBosByDefault(), true);
+        int[] tokens = start ? PromptTokens.raw(tokenizer, prompt) : PromptTokens.continuation(tokenizer, prompt);
         Set<Integer> ends = new HashSet<>(stop.endTokens());
         ends.addAll(tokenizer.endOfGenerationIds());
         return generate(tokens, sampling, stop.withEndTokens(ends), TokenDecoder.of(tokenizer), onText);
@@ -144,7 +157,16 @@ public final class Session {
 
     /** Generates from the current state (after a prefill or append). */
     public GenerationResult generate(SamplerConfig sampling, StopConditions stop, TokenDecoder decoder, Consumer<String> onText) {
-        return new Generator(this, new Sampler(sampling), stop, decoder, onText).run(0, 0);
+        return generate(sampling, stop, decoder, onText, () -> false);
+    }
+
+    /**
+     * Generates from the current state until a stop condition holds or {@code cancelled} turns true (read before
+     * each token, from any thread; the result then says {@link StopReason#CANCELLED} and the session stays usable).
+     */
+    public GenerationResult generate(SamplerConfig sampling, StopConditions stop, TokenDecoder decoder, Consumer<String> onText,
+                                     BooleanSupplier cancelled) {
+        return new Generator(this, new Sampler(sampling), stop, decoder, onText, cancelled).run(0, 0);
     }
 
     /** An independent copy of this sequence (cache, logits, pending token). */

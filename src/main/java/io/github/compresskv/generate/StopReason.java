@@ -9,5 +9,7 @@ public enum StopReason {
     /** The maximum number of new tokens was generated. */
     MAX_TOKENS,
     /** The sequence reached the model's context length. */
-    CONTEXT_FULL
+    CONTEXT_FULL,
+    /** Another thread asked the generation to stop (the text so far is kept). */
+    CANCELLED
 }

@@ -4,7 +4,7 @@ import io.github.compresskv.cache.KvCache;
 
 /**
  * The second half of a compression that cannot decide layer by layer (e.g. a budget allocation over all
- * layers): a {@link PrefillObserver} collects its scores during the prefill, then {@link #finish} shrinks the
+ * layers): a {@link PrefillObserver} collects its scores during the prefill, then {@link #afterPrefill} shrinks the
  * cache once every layer is done. A session applies it with {@code Session.compress}. Streaming compressions
  * need no finish (their {@code layerDone} already retained).
  */
@@ -12,5 +12,5 @@ import io.github.compresskv.cache.KvCache;
 public interface PostPrefillCompression {
 
     /** Shrinks {@code cache} with {@link KvCache#retain}; kept rows keep their positions, {@code nextPosition()} is unchanged. */
-    void finish(KvCache cache);
+    void afterPrefill(KvCache cache);
 }

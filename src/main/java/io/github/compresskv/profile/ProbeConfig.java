@@ -1,11 +1,10 @@
 package io.github.compresskv.profile;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.compresskv.eval.Needle;
-import io.github.compresskv.eval.PromptLayout;
+import io.github.compresskv.needle.Needle;
+import io.github.compresskv.needle.PromptLayout;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -85,46 +84,5 @@ public record ProbeConfig(String model, String haystack, int[] lengths, int[] de
         o.put("maxNewTokens", maxNewTokens);
         o.put("layout", layout.template());
         return o;
-    }
-
-    /**
-     * Needles from a JSON array of objects with {@code sentence}, {@code question}, {@code answer}; the authors'
-     * {@code needle} / {@code question} / {@code real_needle} keys are accepted too.
-     */
-    /** Reads a needles file: a JSON array of {"sentence", "question", "answer"} (or the authors' keys). */
-    public static List<Needle> readNeedles(java.nio.file.Path file) throws java.io.IOException {
-        try {
-            return parseNeedles(new ObjectMapper().readTree(java.nio.file.Files.readString(file)), file.toString());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ProfileException("needles " + file + " is not valid JSON: " + e.getOriginalMessage(), e);
-        }
-    }
-
-    public static List<Needle> parseNeedles(JsonNode root, String source) {
-        if (root == null || !root.isArray() || root.isEmpty()) {
-            throw new ProfileException("needles " + source + ": expected a non-empty JSON array of {\"sentence\", \"question\", \"answer\"}");
-        }
-        List<Needle> out = new ArrayList<>();
-        for (int i = 0; i < root.size(); i++) {
-            JsonNode n = root.get(i);
-            String sentence = text(n, source, i, "sentence", "needle");
-            String question = text(n, source, i, "question", "question");
-            String answer = text(n, source, i, "answer", "real_needle");
-            try {
-                out.add(new Needle(sentence, question, answer));
-            } catch (IllegalArgumentException e) {
-                throw new ProfileException("needles " + source + " entry " + i + ": " + e.getMessage(), e);
-            }
-        }
-        return out;
-    }
-
-    private static String text(JsonNode n, String source, int i, String key, String authorsKey) {
-        JsonNode v = n.has(key) ? n.get(key) : n.get(authorsKey);
-        if (v == null || !v.isTextual()) {
-            throw new ProfileException("needles " + source + " entry " + i + ": missing text member \"" + key + "\""
-                    + (key.equals(authorsKey) ? "" : " (or \"" + authorsKey + "\")"));
-        }
-        return v.asText();
     }
 }

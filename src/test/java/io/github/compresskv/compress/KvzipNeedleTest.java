@@ -2,8 +2,8 @@ package io.github.compresskv.compress;
 
 import io.github.compresskv.cache.KvStorage;
 import io.github.compresskv.eval.Haystack;
-import io.github.compresskv.eval.NeedlePrompt;
-import io.github.compresskv.eval.PromptLayout;
+import io.github.compresskv.needle.NeedlePrompt;
+import io.github.compresskv.needle.PromptLayout;
 import io.github.compresskv.eval.niah.NeedleSuite;
 import io.github.compresskv.generate.SamplerConfig;
 import io.github.compresskv.generate.Session;

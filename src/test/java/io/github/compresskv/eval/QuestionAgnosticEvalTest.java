@@ -1,5 +1,7 @@
 package io.github.compresskv.eval;
 
+import io.github.compresskv.needle.NeedlePrompt;
+import io.github.compresskv.needle.PromptLayout;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.compresskv.cache.KvStorage;

@@ -2,7 +2,7 @@ package io.github.compresskv.profile;
 
 import io.github.compresskv.cache.KvStorage;
 import io.github.compresskv.compress.HeadProfile;
-import io.github.compresskv.eval.PromptLayout;
+import io.github.compresskv.needle.PromptLayout;
 import io.github.compresskv.format.ModelSources;
 import io.github.compresskv.model.Model;
 import io.github.compresskv.tensor.Parallel;

@@ -1,5 +1,6 @@
 package io.github.compresskv.eval.longbench;
 
+import io.github.compresskv.needle.Rouge;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;

@@ -3,10 +3,10 @@ package io.github.compresskv.eval.niah;
 import io.github.compresskv.eval.EvalItem;
 import io.github.compresskv.eval.EvalSuite;
 import io.github.compresskv.eval.Haystack;
-import io.github.compresskv.eval.Needle;
-import io.github.compresskv.eval.NeedlePrompt;
-import io.github.compresskv.eval.PromptLayout;
-import io.github.compresskv.eval.Rouge;
+import io.github.compresskv.needle.Needle;
+import io.github.compresskv.needle.NeedlePrompt;
+import io.github.compresskv.needle.PromptLayout;
+import io.github.compresskv.needle.Rouge;
 import io.github.compresskv.eval.WordOverlap;
 import io.github.compresskv.tokenizer.Tokenizer;
 

@@ -1,6 +1,6 @@
 package io.github.compresskv.eval.ruler;
 
-import io.github.compresskv.eval.PromptLayout;
+import io.github.compresskv.needle.PromptLayout;
 
 import java.util.List;
 

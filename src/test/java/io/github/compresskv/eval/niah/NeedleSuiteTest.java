@@ -2,8 +2,8 @@ package io.github.compresskv.eval.niah;
 
 import io.github.compresskv.eval.EvalItem;
 import io.github.compresskv.eval.Haystack;
-import io.github.compresskv.eval.NeedlePrompt;
-import io.github.compresskv.eval.PromptLayout;
+import io.github.compresskv.needle.NeedlePrompt;
+import io.github.compresskv.needle.PromptLayout;
 import io.github.compresskv.format.ModelSources;
 import io.github.compresskv.tokenizer.Tokenizer;
 import io.github.compresskv.tokenizer.Tokenizers;
@@ -81,7 +81,7 @@ class NeedleSuiteTest {
                 new NeedleSuite.ScoredItem(item, "nothing", 0.0)));
         assertEquals(0.5, agg.get("average"), 1e-12);
         // the stored score: ROUGE-1 recall of the whole needle sentence, here averaged with a miss
-        double r = io.github.compresskv.eval.Rouge.rouge1Recall(NeedleSuite.PAPER_NEEDLE.sentence(), "eat a sandwich and sit in Dolores Park on a sunny day.");
+        double r = io.github.compresskv.needle.Rouge.rouge1Recall(NeedleSuite.PAPER_NEEDLE.sentence(), "eat a sandwich and sit in Dolores Park on a sunny day.");
         assertEquals(r / 2, agg.get("rouge1_recall"), 1e-12);
         assertThrows(IllegalArgumentException.class, () -> suite.items(tokenizer, 500));
         assertEquals(0.5, agg.get("exact"), 1e-12);
@@ -97,9 +97,9 @@ class NeedleSuiteTest {
 
     @Test
     void severalNeedlesProbeEveryCellOncePerNeedle() {
-        List<io.github.compresskv.eval.Needle> needles = List.of(
-                new io.github.compresskv.eval.Needle("\nThe best thing to do in Oslo is moor the boat.\n", "What is the best thing to do in Oslo?", "moor the boat."),
-                new io.github.compresskv.eval.Needle("\nThe best thing to do in Lima is bake a pie.\n", "What is the best thing to do in Lima?", "bake a pie."));
+        List<io.github.compresskv.needle.Needle> needles = List.of(
+                new io.github.compresskv.needle.Needle("\nThe best thing to do in Oslo is moor the boat.\n", "What is the best thing to do in Oslo?", "moor the boat."),
+                new io.github.compresskv.needle.Needle("\nThe best thing to do in Lima is bake a pie.\n", "What is the best thing to do in Lima?", "bake a pie."));
         NeedleSuite suite = new NeedleSuite(new int[] {600, 800}, new int[] {0, 50, 100}, needles, Haystack.walden(),
                 PromptLayout.PAPER, 20, true);
         List<EvalItem> items = suite.items(tokenizer, 4000);

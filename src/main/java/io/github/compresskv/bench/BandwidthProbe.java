@@ -1,10 +1,12 @@
-package io.github.compresskv.tensor;
+package io.github.compresskv.bench;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
+
+import io.github.compresskv.tensor.Simd;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -144,7 +146,7 @@ public final class BandwidthProbe {
     }
 
     static float fmaChains(int iterations) {
-        var f = Simd.F;
+        VectorSpecies<Float> f = VectorSpecies.of(float.class, VectorShape.forBitSize(Simd.bits())); // the kernels' species
         FloatVector m = FloatVector.broadcast(f, 0.9999999f), c = FloatVector.broadcast(f, 1e-7f);
         FloatVector a0 = FloatVector.broadcast(f, 1f), a1 = a0.add(1f), a2 = a0.add(2f), a3 = a0.add(3f);
         FloatVector a4 = a0.add(4f), a5 = a0.add(5f), a6 = a0.add(6f), a7 = a0.add(7f);

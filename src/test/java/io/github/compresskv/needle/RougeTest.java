@@ -1,4 +1,4 @@
-package io.github.compresskv.eval;
+package io.github.compresskv.needle;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.github.compresskv.eval;
+package io.github.compresskv.needle;
 
 /**
  * The Porter stemmer as published in 1980 (M. F. Porter, "An algorithm for suffix stripping"), the behaviour of

@@ -1,5 +1,6 @@
-package io.github.compresskv.tensor;
+package io.github.compresskv.bench;
 
+import io.github.compresskv.tensor.Simd;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

@@ -1,4 +1,4 @@
-package io.github.compresskv.eval;
+package io.github.compresskv.needle;
 
 /**
  * The text around a needle context: a template with the placeholders {@code {context}} and {@code {question}}.
