@@ -3,7 +3,9 @@ package io.github.compresskv.tensor;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
@@ -186,6 +188,72 @@ final class Q4_0Matrix extends WeightMatrix {
             a1 = nextA;
             b0 = b1;
             b1 = nextB;
+        }
+        y[yA] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        y[yB] = b0.add(b1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+
+    @Override
+    boolean integerDot() {
+        return Q8Activations.ENABLED;
+    }
+
+    /**
+     * A block's 16 bytes widened to 16-bit lanes, nibbles split there (low = elements 0..15, high = 16..31), times
+     * the activations' 16-bit values: the 32 products (|p| ≤ 8 · 127) summed pairwise in 16 bits, then pairs of
+     * those in each 32-bit lane (shift left, add, shift right: cheaper than widening the two halves), converted once
+     * per block and scaled by d_w · d_x. Two blocks per iteration, as {@link #dotPairSixteenLanes}.
+     */
+    @Override
+    void dotPairQ8(int rowA, int rowB, Q8Activations x, float[] y, int yA, int yB) {
+        int blocks = cols / BLOCK;
+        long baseA = rowA * rowBytes, baseB = rowB * rowBytes;
+        short[] xq = x.q;
+        float[] xd = x.d;
+        FloatVector a0 = FloatVector.zero(F8), a1 = a0, b0 = a0, b1 = a0;
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            long offA = baseA + (long) b * BLOCK_BYTES, offB = baseB + (long) b * BLOCK_BYTES;
+            ShortVector x0 = ShortVector.fromArray(S16, xq, b * BLOCK), x1 = ShortVector.fromArray(S16, xq, b * BLOCK + 16);
+            ShortVector wa = (ShortVector) ByteVector.fromMemorySegment(B16, data, offA + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+            ShortVector wb = (ShortVector) ByteVector.fromMemorySegment(B16, data, offB + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+            IntVector va = wa.and((short) 15).sub((short) 8).mul(x0).add(wa.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(x1)).reinterpretAsInts();
+            IntVector vb = wb.and((short) 15).sub((short) 8).mul(x0).add(wb.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(x1)).reinterpretAsInts();
+            float dx = xd[b];
+            a0 = ((FloatVector) va.lanewise(VectorOperators.LSHL, 16).add(va).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(F8, Float.float16ToFloat(data.get(HALF, offA)) * dx), a0);
+            b0 = ((FloatVector) vb.lanewise(VectorOperators.LSHL, 16).add(vb).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(F8, Float.float16ToFloat(data.get(HALF, offB)) * dx), b0);
+            offA += BLOCK_BYTES;
+            offB += BLOCK_BYTES;
+            x0 = ShortVector.fromArray(S16, xq, b * BLOCK + 32);
+            x1 = ShortVector.fromArray(S16, xq, b * BLOCK + 48);
+            wa = (ShortVector) ByteVector.fromMemorySegment(B16, data, offA + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+            wb = (ShortVector) ByteVector.fromMemorySegment(B16, data, offB + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+            va = wa.and((short) 15).sub((short) 8).mul(x0).add(wa.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(x1)).reinterpretAsInts();
+            vb = wb.and((short) 15).sub((short) 8).mul(x0).add(wb.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(x1)).reinterpretAsInts();
+            dx = xd[b + 1];
+            a1 = ((FloatVector) va.lanewise(VectorOperators.LSHL, 16).add(va).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(F8, Float.float16ToFloat(data.get(HALF, offA)) * dx), a1);
+            b1 = ((FloatVector) vb.lanewise(VectorOperators.LSHL, 16).add(vb).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(F8, Float.float16ToFloat(data.get(HALF, offB)) * dx), b1);
+        }
+        if (b < blocks) {
+            long offA = baseA + (long) b * BLOCK_BYTES, offB = baseB + (long) b * BLOCK_BYTES;
+            ShortVector x0 = ShortVector.fromArray(S16, xq, b * BLOCK), x1 = ShortVector.fromArray(S16, xq, b * BLOCK + 16);
+            ShortVector wa = (ShortVector) ByteVector.fromMemorySegment(B16, data, offA + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+            ShortVector wb = (ShortVector) ByteVector.fromMemorySegment(B16, data, offB + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+            IntVector va = wa.and((short) 15).sub((short) 8).mul(x0).add(wa.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(x1)).reinterpretAsInts();
+            IntVector vb = wb.and((short) 15).sub((short) 8).mul(x0).add(wb.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(x1)).reinterpretAsInts();
+            float dx = xd[b];
+            a0 = ((FloatVector) va.lanewise(VectorOperators.LSHL, 16).add(va).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(F8, Float.float16ToFloat(data.get(HALF, offA)) * dx), a0);
+            b0 = ((FloatVector) vb.lanewise(VectorOperators.LSHL, 16).add(vb).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(F8, Float.float16ToFloat(data.get(HALF, offB)) * dx), b0);
         }
         y[yA] = a0.add(a1).reduceLanes(VectorOperators.ADD);
         y[yB] = b0.add(b1).reduceLanes(VectorOperators.ADD);

@@ -3,13 +3,16 @@ package io.github.compresskv.tensor;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
 import static io.github.compresskv.tensor.Simd.B;
 import static io.github.compresskv.tensor.Simd.BL;
 import static io.github.compresskv.tensor.Simd.F;
+import static io.github.compresskv.tensor.Simd.HALF;
 import static io.github.compresskv.tensor.Simd.I;
 import static io.github.compresskv.tensor.Simd.L;
 import static io.github.compresskv.tensor.Simd.LE;
@@ -54,6 +57,56 @@ final class Q4_1Matrix extends WeightMatrix {
             accM = xs.fma(FloatVector.broadcast(F, half(off + 2)), accM);
         }
         return accQ.add(accM).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+
+    @Override
+    boolean integerDot() {
+        return Q8Activations.ENABLED;
+    }
+
+    /**
+     * The integer kernel of {@code Q4_0Matrix.dotPairQ8} without the offset (q = 0..15): d · d_x · Σ q·q_x, plus the
+     * min as m · (d_x · Σ q_x) from the activations' block sums, in two scalar sums taken in turn (one would be a
+     * chain of dependent additions).
+     */
+    @Override
+    void dotPairQ8(int rowA, int rowB, Q8Activations x, float[] y, int yA, int yB) {
+        int blocks = cols / BLOCK;
+        long baseA = rowA * rowBytes, baseB = rowB * rowBytes;
+        short[] xq = x.q;
+        float[] xd = x.d, xs = x.dsum;
+        FloatVector a0 = FloatVector.zero(F8), b0 = a0;
+        float mA0 = 0f, mA1 = 0f, mB0 = 0f, mB1 = 0f;
+        for (int b = 0; b < blocks; b++) {
+            long offA = baseA + (long) b * BLOCK_BYTES, offB = baseB + (long) b * BLOCK_BYTES;
+            ShortVector x0 = ShortVector.fromArray(S16, xq, b * BLOCK), x1 = ShortVector.fromArray(S16, xq, b * BLOCK + 16);
+            ShortVector wa = (ShortVector) ByteVector.fromMemorySegment(B16, data, offA + 4, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+            ShortVector wb = (ShortVector) ByteVector.fromMemorySegment(B16, data, offB + 4, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+            ShortVector loA = wa.and((short) 15), hiA = wa.lanewise(VectorOperators.LSHR, 4);
+            ShortVector loB = wb.and((short) 15), hiB = wb.lanewise(VectorOperators.LSHR, 4);
+            // |q·x| ≤ 15 · 127: four products per 32-bit lane stay within 16 bits
+            IntVector va = loA.mul(x0).add(hiA.mul(x1)).reinterpretAsInts();
+            IntVector vb = loB.mul(x0).add(hiB.mul(x1)).reinterpretAsInts();
+            float dx = xd[b];
+            a0 = ((FloatVector) va.lanewise(VectorOperators.LSHL, 16).add(va).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(F8, Float.float16ToFloat(data.get(HALF, offA)) * dx), a0);
+            b0 = ((FloatVector) vb.lanewise(VectorOperators.LSHL, 16).add(vb).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(F8, Float.float16ToFloat(data.get(HALF, offB)) * dx), b0);
+            float mA = Float.float16ToFloat(data.get(HALF, offA + 2)) * xs[b], mB = Float.float16ToFloat(data.get(HALF, offB + 2)) * xs[b];
+            if ((b & 1) == 0) {
+                mA0 += mA;
+                mB0 += mB;
+            } else {
+                mA1 += mA;
+                mB1 += mB;
+            }
+        }
+        y[yA] = a0.reduceLanes(VectorOperators.ADD) + (mA0 + mA1);
+        y[yB] = b0.reduceLanes(VectorOperators.ADD) + (mB0 + mB1);
     }
 
     @Override

@@ -1,11 +1,16 @@
 package io.github.compresskv.tensor;
 
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
 import static io.github.compresskv.tensor.Simd.HALF;
+import static io.github.compresskv.tensor.Simd.INT;
 import static io.github.compresskv.tensor.Simd.LE;
 import static io.github.compresskv.tensor.Simd.WIDE_BYTES;
 
@@ -37,5 +42,67 @@ final class Q4_KMatrix extends KQuantWithMinsMatrix {
                 }
             }
         }
+    }
+
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+
+    @Override
+    boolean integerDot() {
+        return Q8Activations.ENABLED;
+    }
+
+    @Override
+    void dotPairQ8(int rowA, int rowB, Q8Activations x, float[] y, int yA, int yB) {
+        y[yA] = dotQ8(rowA, x);
+        y[yB] = dotQ8(rowB, x);
+    }
+
+    /**
+     * Two short passes over the row: the sub-block scales times the activations' block scales (d · sc · d_x) into the
+     * thread's scratch, with the min term dmin · m · (d_x · Σq_x) summed on the way; then one flat loop over pairs of
+     * sub-blocks (as {@code Q4_0Matrix.dotPairQ8}; the nested per-super-block loop ran 1.4× slower): 16 bytes of qs
+     * widened to 16-bit lanes give elements 0..15 (low nibbles) and 32..47 (high nibbles) of a pair of sub-blocks,
+     * the next 16 bytes elements 16..31 and 48..63; each sub-block's 32 products (|p| ≤ 15 · 127) are summed in
+     * 16-bit and 32-bit lanes, converted once and scaled.
+     */
+    private float dotQ8(int row, Q8Activations x) {
+        int blocks = cols / BLOCK;
+        long base = row * rowBytes;
+        short[] xq = x.q;
+        float[] xd = x.d, xs = x.dsum;
+        float[] scale = QuantScratch.get().blockScales(8 * blocks);
+        float minTotal = 0f;
+        for (int b = 0; b < blocks; b++) {
+            long o = base + (long) b * BLOCK_BYTES;
+            float d = Float.float16ToFloat(data.get(HALF, o)), dmin = Float.float16ToFloat(data.get(HALF, o + 2));
+            int w0 = data.get(INT, o + 4), w1 = data.get(INT, o + 8), w2 = data.get(INT, o + 12);
+            long scales = KScales.scales(w0, w2), mins = KScales.mins(w1, w2);
+            int xb = 8 * b;
+            for (int j = 0; j < 8; j++) scale[xb + j] = d * KScales.at(scales, j) * xd[xb + j];
+            // a tree of independent products: a running sum would be a chain of dependent scalar FMAs
+            float minSum = ((KScales.at(mins, 0) * xs[xb] + KScales.at(mins, 1) * xs[xb + 1])
+                    + (KScales.at(mins, 2) * xs[xb + 2] + KScales.at(mins, 3) * xs[xb + 3]))
+                    + ((KScales.at(mins, 4) * xs[xb + 4] + KScales.at(mins, 5) * xs[xb + 5])
+                    + (KScales.at(mins, 6) * xs[xb + 6] + KScales.at(mins, 7) * xs[xb + 7]));
+            minTotal += dmin * minSum;
+        }
+        FloatVector acc0 = FloatVector.zero(F8), acc1 = acc0;
+        for (int k = 0; k < 4 * blocks; k++) {
+            long qo = base + (long) (k >> 2) * BLOCK_BYTES + 16 + 32 * (k & 3);
+            int xo = 64 * k;
+            ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B16, data, qo, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B16, data, qo + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+            IntVector p = w.and((short) 15).mul(ShortVector.fromArray(S16, xq, xo))
+                    .add(v.and((short) 15).mul(ShortVector.fromArray(S16, xq, xo + 16))).reinterpretAsInts();
+            acc0 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(F8, scale[2 * k]), acc0);
+            p = w.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, xq, xo + 32))
+                    .add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, xq, xo + 48))).reinterpretAsInts();
+            acc1 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(F8, scale[2 * k + 1]), acc1);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - minTotal;
     }
 }

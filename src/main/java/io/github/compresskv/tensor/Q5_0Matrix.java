@@ -3,14 +3,17 @@ package io.github.compresskv.tensor;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
 import static io.github.compresskv.tensor.Simd.B;
 import static io.github.compresskv.tensor.Simd.BL;
 import static io.github.compresskv.tensor.Simd.F;
+import static io.github.compresskv.tensor.Simd.HALF;
 import static io.github.compresskv.tensor.Simd.I;
 import static io.github.compresskv.tensor.Simd.INT;
 import static io.github.compresskv.tensor.Simd.L;
@@ -59,6 +62,57 @@ final class Q5_0Matrix extends WeightMatrix {
             acc1 = next;
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    /** 1 &lt;&lt; j in short lane j: picks element j's fifth bit out of 16 bits of qh. */
+    private static final short[] LANE_BIT = new short[16];
+
+    static {
+        for (int j = 0; j < 16; j++) LANE_BIT[j] = (short) (1 << j);
+    }
+
+    @Override
+    boolean integerDot() {
+        return Q8Activations.ENABLED;
+    }
+
+    /**
+     * The integer kernel of {@code Q4_0Matrix.dotPairQ8}; the fifth bit of each element is tested in 16-bit lanes
+     * (qh's 16 bits broadcast, AND the lane's bit, compare with zero) and the offset applied as q − 16 = low − 16
+     * where the bit is clear.
+     */
+    @Override
+    void dotPairQ8(int rowA, int rowB, Q8Activations x, float[] y, int yA, int yB) {
+        int blocks = cols / BLOCK;
+        long baseA = rowA * rowBytes, baseB = rowB * rowBytes;
+        short[] xq = x.q;
+        float[] xd = x.d;
+        ShortVector bit = ShortVector.fromArray(S16, LANE_BIT, 0);
+        FloatVector a0 = FloatVector.zero(F8), b0 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long offA = baseA + (long) b * BLOCK_BYTES, offB = baseB + (long) b * BLOCK_BYTES;
+            ShortVector x0 = ShortVector.fromArray(S16, xq, b * BLOCK), x1 = ShortVector.fromArray(S16, xq, b * BLOCK + 16);
+            int hA = data.get(INT, offA + 2), hB = data.get(INT, offB + 2);
+            ShortVector wa = (ShortVector) ByteVector.fromMemorySegment(B16, data, offA + 6, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+            ShortVector wb = (ShortVector) ByteVector.fromMemorySegment(B16, data, offB + 6, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+            ShortVector loA = wa.and((short) 15).sub(((ShortVector) ShortVector.broadcast(S16, (short) hA).and(bit).compare(VectorOperators.EQ, 0).toVector()).and((short) 16));
+            ShortVector hiA = wa.lanewise(VectorOperators.LSHR, 4).sub(((ShortVector) ShortVector.broadcast(S16, (short) (hA >>> 16)).and(bit).compare(VectorOperators.EQ, 0).toVector()).and((short) 16));
+            ShortVector loB = wb.and((short) 15).sub(((ShortVector) ShortVector.broadcast(S16, (short) hB).and(bit).compare(VectorOperators.EQ, 0).toVector()).and((short) 16));
+            ShortVector hiB = wb.lanewise(VectorOperators.LSHR, 4).sub(((ShortVector) ShortVector.broadcast(S16, (short) (hB >>> 16)).and(bit).compare(VectorOperators.EQ, 0).toVector()).and((short) 16));
+            // |q·x| ≤ 16 · 127: four products per 32-bit lane stay within 16 bits
+            IntVector va = loA.mul(x0).add(hiA.mul(x1)).reinterpretAsInts();
+            IntVector vb = loB.mul(x0).add(hiB.mul(x1)).reinterpretAsInts();
+            float dx = xd[b];
+            a0 = ((FloatVector) va.lanewise(VectorOperators.LSHL, 16).add(va).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(F8, Float.float16ToFloat(data.get(HALF, offA)) * dx), a0);
+            b0 = ((FloatVector) vb.lanewise(VectorOperators.LSHL, 16).add(vb).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(F8, Float.float16ToFloat(data.get(HALF, offB)) * dx), b0);
+        }
+        y[yA] = a0.reduceLanes(VectorOperators.ADD);
+        y[yB] = b0.reduceLanes(VectorOperators.ADD);
     }
 
     @Override

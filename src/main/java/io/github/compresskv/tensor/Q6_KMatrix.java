@@ -2,11 +2,16 @@ package io.github.compresskv.tensor;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import static io.github.compresskv.tensor.Simd.F;
+import static io.github.compresskv.tensor.Simd.HALF;
 import static io.github.compresskv.tensor.Simd.L;
 import static io.github.compresskv.tensor.Simd.LE;
 import static io.github.compresskv.tensor.Simd.WIDE_BYTES;
@@ -62,5 +67,67 @@ final class Q6_KMatrix extends KQuantMatrix {
                 }
             }
         }
+    }
+
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+
+    @Override
+    boolean integerDot() {
+        return Q8Activations.ENABLED;
+    }
+
+    @Override
+    void dotPairQ8(int rowA, int rowB, Q8Activations x, float[] y, int yA, int yB) {
+        y[yA] = dotQ8(rowA, x);
+        y[yB] = dotQ8(rowB, x);
+    }
+
+    /**
+     * One pass over the row: 16 bytes of ql (twice) and of qh widened to 16-bit lanes give four 16-element
+     * sub-blocks, each with its own scale; their products (|p| ≤ 32 · 127) are summed pairwise into 32-bit lanes,
+     * converted and scaled by d · sc · d_x, into four accumulators (fewer made a dependent chain of FMAs). A flat
+     * loop with the scales computed in a first pass, as Q4_K's, ran 1.2× slower here.
+     */
+    private float dotQ8(int row, Q8Activations x) {
+        int blocks = cols / BLOCK;
+        long base = row * rowBytes;
+        short[] xq = x.q;
+        float[] xd = x.d;
+        FloatVector acc0 = FloatVector.zero(F8), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int b = 0; b < blocks; b++) {
+            long o = base + (long) b * BLOCK_BYTES;
+            float d = Float.float16ToFloat(data.get(HALF, o + 208));
+            for (int h = 0; h < 2; h++) {
+                int xb = 8 * b + 4 * h;
+                float d0 = d * xd[xb], d1 = d * xd[xb + 1], d2 = d * xd[xb + 2], d3 = d * xd[xb + 3];
+                for (int l = 0; l < 32; l += 16) {
+                    long ql = o + 64 * h + l;
+                    int xo = BLOCK * b + 128 * h + l;
+                    long sc = o + 192 + 8 * h + l / 16;
+                    ShortVector a = (ShortVector) ByteVector.fromMemorySegment(B16, data, ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+                    ShortVector c = (ShortVector) ByteVector.fromMemorySegment(B16, data, ql + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+                    ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(B16, data, o + 128 + 32 * h + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+                    IntVector p = a.and((short) 15).or(hb.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).sub((short) 32)
+                            .mul(ShortVector.fromArray(S16, xq, xo)).reinterpretAsInts();
+                    acc0 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.broadcast(F8, d0 * data.get(ValueLayout.JAVA_BYTE, sc)), acc0);
+                    p = c.and((short) 15).or(hb.lanewise(VectorOperators.LSHL, 2).and((short) 0x30)).sub((short) 32)
+                            .mul(ShortVector.fromArray(S16, xq, xo + 32)).reinterpretAsInts();
+                    acc1 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.broadcast(F8, d1 * data.get(ValueLayout.JAVA_BYTE, sc + 2)), acc1);
+                    p = a.lanewise(VectorOperators.LSHR, 4).or(hb.and((short) 0x30)).sub((short) 32)
+                            .mul(ShortVector.fromArray(S16, xq, xo + 64)).reinterpretAsInts();
+                    acc2 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.broadcast(F8, d2 * data.get(ValueLayout.JAVA_BYTE, sc + 4)), acc2);
+                    p = c.lanewise(VectorOperators.LSHR, 4).or(hb.lanewise(VectorOperators.LSHR, 2).and((short) 0x30)).sub((short) 32)
+                            .mul(ShortVector.fromArray(S16, xq, xo + 96)).reinterpretAsInts();
+                    acc3 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.broadcast(F8, d3 * data.get(ValueLayout.JAVA_BYTE, sc + 6)), acc3);
+                }
+            }
+        }
+        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
     }
 }

@@ -15,6 +15,14 @@ final class QuantScratch {
     final float[] floats = new float[CHUNK];
     final short[] shorts = new short[CHUNK];
 
+    private float[] blockScales = new float[0];
+
+    /** A float per block of a row for the integer kernels' per-row scales, grown to {@code n} as needed. */
+    float[] blockScales(int n) {
+        if (blockScales.length < n) blockScales = new float[n];
+        return blockScales;
+    }
+
     private static final ThreadLocal<QuantScratch> LOCAL = ThreadLocal.withInitial(QuantScratch::new);
 
     static QuantScratch get() {

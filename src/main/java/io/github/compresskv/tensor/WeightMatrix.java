@@ -60,13 +60,46 @@ public abstract class WeightMatrix {
     }
 
     /**
-     * {@code y[yOffset + r] = dot(r, x, 0)} for the rows {@code [start, end)}: row r together with row r + half, so
-     * that a thread reads two streams (see {@link #dotPair}).
+     * Whether {@link #matvec} runs this type's integer kernels on the activations quantized once per matvec
+     * ({@link Q8Activations}) instead of the float kernel {@link #dot}. Such types override {@link #dotPairQ8}.
      */
-    final void dotRows(int start, int end, float[] x, float[] y, int yOffset) {
+    boolean integerDot() {
+        return false;
+    }
+
+    /**
+     * Rows {@code rowA} and {@code rowB} (may be equal) · the quantized activations, into y[yA] and y[yB]: integer
+     * products, float block scales, two weight streams as in {@link #dotPair}.
+     */
+    void dotPairQ8(int rowA, int rowB, Q8Activations x, float[] y, int yA, int yB) {
+        throw new UnsupportedOperationException(type + " has no integer kernel");
+    }
+
+    /**
+     * {@code y[yOffset + r] = dot(r, x, 0)} for the rows {@code [start, end)}: row r together with row r + half, so
+     * that a thread reads two streams (see {@link #dotPair}); on the integer kernels when {@code xq} is given and
+     * this type has them.
+     */
+    final void dotRows(int start, int end, float[] x, Q8Activations xq, float[] y, int yOffset) {
         int half = (end - start) / 2;
+        if (xq != null && integerDot()) {
+            for (int r = start; r < start + half; r++) dotPairQ8(r, r + half, xq, y, yOffset + r, yOffset + r + half);
+            if (((end - start) & 1) != 0) dotPairQ8(end - 1, end - 1, xq, y, yOffset + end - 1, yOffset + end - 1);
+            return;
+        }
         for (int r = start; r < start + half; r++) dotPair(r, r + half, x, y, yOffset + r, yOffset + r + half);
         if (((end - start) & 1) != 0) y[yOffset + end - 1] = dot(end - 1, x, 0);
+    }
+
+    /** x quantized by the calling thread when the integer kernels are on and one of {@code ms} has them, else null. */
+    private static Q8Activations quantizedFor(WeightMatrix[] ms, float[] x, int cols) {
+        if (!Q8Activations.ENABLED) return null;
+        for (WeightMatrix m : ms) if (m.integerDot()) return Q8Activations.get().quantize(x, cols);
+        return null;
+    }
+
+    private static Q8Activations quantizedFor(WeightMatrix m, float[] x) {
+        return Q8Activations.ENABLED && m.integerDot() ? Q8Activations.get().quantize(x, m.cols) : null;
     }
 
     /** Writes row {@code row} dequantized to F32 into {@code dst[dstOffset .. dstOffset + cols)}. */
@@ -79,11 +112,11 @@ public abstract class WeightMatrix {
                     + " from offset " + yOffset + ", got x " + x.length + ", y " + y.length);
         }
         MatvecTask task = MATVEC.get();
-        task.set(this, x, y, yOffset);
+        task.set(this, x, quantizedFor(this, x), y, yOffset);
         try {
             pool.forRange(rows, rowsPerTask(), task);
         } finally {
-            task.set(null, null, null, 0);
+            task.set(null, null, null, null, 0);
         }
     }
 
@@ -103,11 +136,11 @@ public abstract class WeightMatrix {
         }
         if (x.length < cols) throw new IllegalArgumentException("matvecs: x of " + x.length + " for " + cols + " columns");
         MultiMatvecTask task = MULTI.get();
-        task.set(ms, x, ys);
+        task.set(ms, x, quantizedFor(ms, x, cols), ys);
         try {
             pool.forRange(total, ms[0].rowsPerTask(), task);
         } finally {
-            task.set(null, null, null);
+            task.set(null, null, null, null);
         }
     }
 
@@ -117,11 +150,13 @@ public abstract class WeightMatrix {
     private static final class MultiMatvecTask implements Parallel.RangeBody {
         private WeightMatrix[] ms;
         private float[] x;
+        private Q8Activations xq;
         private float[][] ys;
 
-        void set(WeightMatrix[] ms, float[] x, float[][] ys) {
+        void set(WeightMatrix[] ms, float[] x, Q8Activations xq, float[][] ys) {
             this.ms = ms;
             this.x = x;
+            this.xq = xq;
             this.ys = ys;
         }
 
@@ -133,7 +168,7 @@ public abstract class WeightMatrix {
                 WeightMatrix w = ms[m];
                 float[] y = ys[m];
                 int stop = Math.min(end, first + w.rows);
-                w.dotRows(r - first, stop - first, x, y, 0);
+                w.dotRows(r - first, stop - first, x, xq, y, 0);
                 r = stop;
                 first += w.rows;
                 m++;
@@ -148,18 +183,20 @@ public abstract class WeightMatrix {
     private static final class MatvecTask implements Parallel.RangeBody {
         private WeightMatrix m;
         private float[] x, y;
+        private Q8Activations xq;
         private int yOffset;
 
-        void set(WeightMatrix m, float[] x, float[] y, int yOffset) {
+        void set(WeightMatrix m, float[] x, Q8Activations xq, float[] y, int yOffset) {
             this.m = m;
             this.x = x;
+            this.xq = xq;
             this.y = y;
             this.yOffset = yOffset;
         }
 
         @Override
         public void run(int start, int end) {
-            m.dotRows(start, end, x, y, yOffset);
+            m.dotRows(start, end, x, xq, y, yOffset);
         }
     }
 

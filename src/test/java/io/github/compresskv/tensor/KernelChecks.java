@@ -69,7 +69,11 @@ final class KernelChecks {
             for (int r = 0; r < rows; r++) {
                 // same kernel as dot, but not always the same bits: until C2 has compiled it, the interpreter and C1
                 // sum the vector lanes in another order (docs/performance.md); so both are held to the reference
-                assertDot(y[2 + r], reference[r], x, 0, what + ": matvec row " + r + " (dot " + dots[r] + ")");
+                if (Q8Activations.ENABLED && m.integerDot()) {
+                    assertQuantizedDot(y[2 + r], reference[r], x, what + ": integer matvec row " + r + " (dot " + dots[r] + ")");
+                } else {
+                    assertDot(y[2 + r], reference[r], x, 0, what + ": matvec row " + r + " (dot " + dots[r] + ")");
+                }
             }
             for (int tokens : new int[] {1, 3, 4, 5, 6, 9, 13}) {
                 float[] out = new float[tokens * rows];
@@ -103,6 +107,28 @@ final class KernelChecks {
         }
         if (!(Math.abs(got - exact) <= DOT_TOLERANCE * magnitude + 1e-30)) {
             throw new AssertionError(what + ": got " + got + ", reference " + exact + " (Σ|w·x| = " + magnitude + ")");
+        }
+    }
+
+    /**
+     * The integer kernels' bound: x is rounded to d · q with d = max|x| / 127 per block of 32, so |x − d·q| ≤ d / 2
+     * and |got − Σ w·x| ≤ Σ |w| · d / 2 (plus float rounding, taken as {@link #DOT_TOLERANCE} of Σ|w·x| and of the
+     * bound itself).
+     */
+    static void assertQuantizedDot(float got, float[] w, float[] x, String what) {
+        double exact = 0, magnitude = 0, bound = 0;
+        for (int b = 0; b < w.length; b += Q8Activations.BLOCK) {
+            double amax = 0;
+            for (int i = b; i < b + Q8Activations.BLOCK; i++) amax = Math.max(amax, Math.abs(x[i]));
+            for (int i = b; i < b + Q8Activations.BLOCK; i++) {
+                double p = (double) w[i] * x[i];
+                exact += p;
+                magnitude += Math.abs(p);
+                bound += Math.abs(w[i]) * amax / 127 / 2;
+            }
+        }
+        if (!(Math.abs(got - exact) <= bound * (1 + DOT_TOLERANCE) + DOT_TOLERANCE * magnitude + 1e-30)) {
+            throw new AssertionError(what + ": got " + got + ", reference " + exact + " (bound " + bound + ", Σ|w·x| = " + magnitude + ")");
         }
     }
 

@@ -2,6 +2,7 @@ package io.github.compresskv.tensor;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -64,6 +65,27 @@ class WeightMatrixKernelTest {
                 m.dequantizeRow(0, row, 0);
                 for (int k = 0; k < cols; k++) assertEquals(ref[k], row[k], 0f, type + " dequantizeRow, call " + i);
             }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q6_K"})
+    void integerKernelsStayWithinTheirBoundOnceCompiled(GgmlType type) {
+        Assumptions.assumeTrue(Q8Activations.ENABLED, "integer kernels off at " + Simd.bits() + " bits");
+        int cols = 4 * Math.max(type.blockSize(), 64) + type.blockSize();
+        Random random = new Random(8);
+        byte[] bytes = RandomWeights.of(type, 4, cols, random);
+        float[] x = RandomWeights.floats(cols, random);
+        int rowBytes = bytes.length / 4;
+        float[] ref = ReferenceDequantizer.dequantize(type, bytes, 0, cols);
+        float[] ref3 = ReferenceDequantizer.dequantize(type, bytes, 3 * rowBytes, cols);
+        WeightMatrix m = WeightMatrices.of(type, MemorySegment.ofArray(bytes), 4, cols);
+        Q8Activations xq = new Q8Activations().quantize(x, cols);
+        float[] pair = new float[3];
+        for (int i = 0; i < 20_000; i++) {
+            m.dotPairQ8(3, 0, xq, pair, 0, 2);
+            KernelChecks.assertQuantizedDot(pair[0], ref3, x, type + " dotPairQ8 first row, call " + i);
+            KernelChecks.assertQuantizedDot(pair[2], ref, x, type + " dotPairQ8 second row, call " + i);
         }
     }
 
