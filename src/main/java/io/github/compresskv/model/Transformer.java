@@ -115,6 +115,7 @@ public final class Transformer {
     public float[] decode(KvCache cache, int token, DecodeTap tap) {
         checkRoom(cache, 1);
         checkToken(token);
+        cache.seal(); // a quantized cache decodes from codes; rows a prefill staged are quantized now (no-op after)
         positions[0] = cache.nextPosition();
         w.tokenEmbedding().dequantizeRow(token, x, 0);
         forwardChunk(cache, 1, tap);
@@ -128,6 +129,7 @@ public final class Transformer {
         checkMemory(cache, tokens.length, c.layers());
         for (int t : tokens) checkToken(t);
         float[] chunkLogits = allLogits == null ? null : new float[Math.min(chunk, tokens.length) * c.vocab()];
+        cache.stage(); // a quantized cache: rows wait in half precision for a compression's scores; decode (or finish) seals
         for (int from = 0; from < tokens.length; from += chunk) {
             int n = Math.min(chunk, tokens.length - from);
             int p0 = cache.nextPosition();
@@ -223,6 +225,7 @@ public final class Transformer {
         window = Math.min(window, total);
         int p0 = cache.nextPosition();
         cache.recycleFreedStorage(true);
+        cache.stage(); // a quantized cache: the observer scores the keys before they become codes; its finish (or decode) seals
         try (PromptStates hidden = observer.promptStatesInFile() ? new FilePromptStates(total, dim, Math.min(chunk, total))
                 : new HeapPromptStates(total, dim)) {
             for (int from = 0; from < total; from += chunk) {
