@@ -1,5 +1,6 @@
 package io.github.compresskv.bench;
 
+import io.github.compresskv.format.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.knowm.xchart.BitmapEncoder;
@@ -33,11 +34,11 @@ public final class BenchReport {
     /** Writes every file into {@code dir} (created if needed). */
     public static void write(Path dir, Map<String, Object> config, List<BenchResult> results, String title) throws IOException {
         Files.createDirectories(dir);
-        JSON.writeValue(dir.resolve("config.json").toFile(), config);
-        JSON.writeValue(dir.resolve("results.json").toFile(), results);
+        AtomicFiles.write(dir.resolve("config.json"), out -> JSON.writeValue(out, config));
+        AtomicFiles.write(dir.resolve("results.json"), out -> JSON.writeValue(out, results));
         StringBuilder csv = new StringBuilder(BenchResult.csvHeader()).append('\n');
         for (BenchResult r : results) csv.append(r.csvRow()).append('\n');
-        Files.writeString(dir.resolve("results.csv"), csv);
+        AtomicFiles.writeString(dir.resolve("results.csv"), csv);
         plot(dir.resolve(DECODE_PLOT), results, "Decode time per token — " + title, "ms / token", BenchResult::decodeMsMedian, false);
         plot(dir.resolve(KV_PLOT), results, "KV cache after decode — " + title, "MiB", r -> r.kvBytes() / (1024.0 * 1024.0), true);
         plot(dir.resolve(PREFILL_PLOT), results, "Prefill speed — " + title, "tokens / s", BenchResult::prefillTokensPerSecond, false);
@@ -69,6 +70,6 @@ public final class BenchReport {
         chart.getStyler().setYAxisLogarithmic(logY);
         chart.getStyler().setYAxisMin(logY ? null : 0.0);
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
-        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }
 }

@@ -3,6 +3,7 @@ package io.github.compresskv.bench;
 import io.github.compresskv.generate.Sampler;
 import io.github.compresskv.generate.Session;
 import io.github.compresskv.cache.KvCache;
+import io.github.compresskv.cache.KvStorage;
 import io.github.compresskv.compress.Budget;
 import io.github.compresskv.compress.CompressionOptions;
 import io.github.compresskv.compress.CompressionReport;
@@ -123,12 +124,13 @@ public final class SweepRunner {
         long t0 = System.nanoTime();
         float[] logits = session.prefill(prompt, compressor);
         CompressionReport report = compressing ? session.compress(compressor).report() : null;
+        cache.seal(); // a quantized full cache: its rows become codes now (the first decode step would do it)
         double prefillSec = (System.nanoTime() - t0) / 1e9;
         long uncompressed = report != null ? report.bytesBefore() : cache.bytes();
         double compressionSec = report != null ? (report.scoringNanos() + report.selectingNanos()) / 1e9 : 0;
         long afterPrefill = cache.bytes();
         long bound = (long) (1.1 * (model.weights().matrixBytesPerToken()
-                + WorkModel.layerKvBytes(c, p.context(), plan.kvStorage().bytesPerValue()) + afterPrefill));
+                + WorkModel.layerKvBytes(c, p.context(), plan.kvStorage().quantized() ? KvStorage.F16 : plan.kvStorage()) + afterPrefill));
 
         // room for every decode step up front: a growing cache re-allocates, which is not the step's own work
         for (int l = 0; l < cache.layers(); l++) {
@@ -161,8 +163,10 @@ public final class SweepRunner {
                 before.rss(), after.peakRss(), after.rssAnon(), after.rssFile(), reset, afterPrefill, bound, -1);
     }
 
+    /** Bytes of one new row in every head (a quantized cache: a half-precision residual row). */
     private static long kvRowBytes(KvCache cache) {
-        return (long) cache.layers() * cache.kvHeads() * cache.headDim() * 2 * cache.storage().bytesPerValue();
+        KvStorage s = cache.storage().quantized() ? KvStorage.F16 : cache.storage();
+        return (long) cache.layers() * cache.kvHeads() * s.bytesFor(1, cache.headDim());
     }
 
     /** Deterministic token ids spread over the vocabulary (speed does not depend on which ids). */

@@ -1,5 +1,6 @@
 package io.github.compresskv.bench;
 
+import io.github.compresskv.format.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.compresskv.model.ModelConfig;
 
@@ -30,7 +31,7 @@ public final class TimingProfiles {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("note", "placeholder for timing (compresskv bench): heads in index order, not a profile of the model");
         root.put("ranking", ranking);
-        JSON.writeValue(file.toFile(), root);
+        AtomicFiles.write(file, out -> JSON.writeValue(out, root));
         return file;
     }
 
@@ -40,7 +41,7 @@ public final class TimingProfiles {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("note", "placeholder for timing (compresskv bench): equal errors, so equal layer budgets");
         root.put("avg_score", avg);
-        JSON.writeValue(file.toFile(), root);
+        AtomicFiles.write(file, out -> JSON.writeValue(out, root));
         return file;
     }
 }

@@ -33,8 +33,8 @@ public final class WorkModel {
         return prefillMatrixFlops(c, n) + prefillAttentionFlops(c, n);
     }
 
-    /** Bytes of one uncompressed layer's cache for n tokens. */
-    public static long layerKvBytes(ModelConfig c, int n, int bytesPerValue) {
-        return (long) n * c.kvHeads() * c.headDim() * 2 * bytesPerValue;
+    /** Bytes of one uncompressed layer's cache for n tokens (a prefill stages a quantized cache's rows in F16: pass F16). */
+    public static long layerKvBytes(ModelConfig c, int n, io.github.compresskv.cache.KvStorage storage) {
+        return (long) c.kvHeads() * storage.bytesFor(n, c.headDim());
     }
 }

@@ -11,7 +11,7 @@ import java.util.Objects;
  * <p>Keys and values lie row-major in one array each; capacity grows geometrically and is trimmed to the
  * kept rows by {@link #retain}. Not thread-safe for writers; concurrent readers are fine.
  */
-public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows {
+public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows, QuantizedHeadRows {
     protected final int headDim;
     protected int size;
     protected int[] positions;
@@ -29,22 +29,31 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows {
         return switch (storage) {
             case F32 -> new F32HeadRows(headDim, capacity);
             case F16 -> new F16HeadRows(headDim, capacity);
+            case Q8, Q4 -> new QuantizedHeadRows(storage, headDim, capacity);
         };
     }
 
     public abstract KvStorage storage();
 
     /** Reports this head's size changes to {@code m} (done by the owning cache). */
-    final void meterInto(ByteMeter m) { this.meter = m; }
+    final void meterInto(ByteMeter m) {
+        this.meter = m;
+        this.metered = 0;
+        remeter();
+    }
 
     /** Offers arrays freed by {@link #retain} to {@code f} and takes grown ones from it; null stops (done by the owning cache). */
     final void recycleWith(FreedArrays f) { this.freed = f; }
 
-    /** Bytes of one stored row (key and value). */
-    private long rowBytes() { return (long) headDim * 2 * storage().bytesPerValue(); }
+    /** The bytes last reported to the meter. */
+    private long metered;
 
-    private void meterRows(int delta) {
-        if (meter != null) meter.add(delta * rowBytes());
+    /** Reports the change of {@link #bytes()} since the last report (rows appended or dropped, groups quantized). */
+    protected final void remeter() {
+        if (meter == null) return;
+        long now = bytes();
+        meter.add(now - metered);
+        metered = now;
     }
 
     public int size() { return size; }
@@ -70,8 +79,14 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows {
         return lo;
     }
 
-    /** Stored bytes of keys and values: size × headDim × 2 × bytesPerValue (positions not counted). */
+    /**
+     * Stored bytes of keys and values: size × headDim × 2 × bytesPerValue for the float types; codes, scales, offsets
+     * and the half-precision residual for the quantized ones (positions not counted).
+     */
     public long bytes() { return (long) size * headDim * 2 * storage().bytesPerValue(); }
+
+    /** {@link #bytes()} once every complete group is quantized ({@link KvCache#seal}); equal to it for the float types. */
+    public long sealedBytes() { return bytes(); }
 
     /** Bytes allocated for keys and values (capacity, not size). */
     public long allocatedBytes() { return (long) positions.length * headDim * 2 * storage().bytesPerValue(); }
@@ -90,7 +105,8 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows {
         store(size, key, keyOff, value, valueOff);
         positions[size] = position;
         size++;
-        meterRows(1);
+        afterChange(false);
+        remeter();
     }
 
     /**
@@ -110,9 +126,9 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows {
         compact(sortedRows);
         free(positions);
         positions = newPositions;
-        int dropped = size - sortedRows.length;
         size = sortedRows.length;
-        meterRows(-dropped);
+        afterChange(true);
+        remeter();
     }
 
     /** An independent deep copy (capacity trimmed to the size). */
@@ -141,6 +157,15 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows {
     public abstract void accumulateValues(float[] weights, int wOff, int rows, float[] out, int outOff);
 
     protected abstract void store(int row, float[] key, int keyOff, float[] value, int valueOff);
+
+    /** Called after every append and retain (a quantized head quantizes a residual group that filled; {@code retained}: after a retain). */
+    protected void afterChange(boolean retained) {}
+
+    /** Keeps new rows unquantized until {@link #seal} (quantized heads; no-op for the float types). */
+    void stage() {}
+
+    /** Quantizes every complete group and quantizes groups as they fill from now on (quantized heads; no-op otherwise). */
+    void seal() {}
 
     protected abstract void resize(int capacity);
 

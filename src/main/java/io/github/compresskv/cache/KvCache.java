@@ -8,9 +8,11 @@ package io.github.compresskv.cache;
  * <p>{@link #nextPosition()} is the position the next token of the sequence takes: the number of tokens the
  * sequence has consumed, which stays unchanged when rows are dropped.
  *
- * <p>Memory: {@link #bytes()} counts exactly the stored key and value elements,
- * Σ over heads of rows × headDim × 2 × bytesPerValue; the int position per row (4 bytes) and spare capacity
- * are not counted (see {@link #allocatedBytes()} for the latter).
+ * <p>Memory: {@link #bytes()} counts exactly the stored key and value elements, Σ over heads of
+ * rows × headDim × 2 × bytesPerValue for F32/F16, and codes, scales, offsets and half-precision residual rows for
+ * Q8/Q4 ({@link KvStorage#bytesFor}); the int position per row (4 bytes) and spare capacity are not counted (see
+ * {@link #allocatedBytes()} for the latter). Forks of a quantized cache share their codes until either side
+ * writes; each fork's bytes() counts the rows it holds.
  */
 public final class KvCache {
     private static final int INITIAL_ROWS = 16;
@@ -22,6 +24,8 @@ public final class KvCache {
     private final HeadRows[][] heads;
     private int nextPosition;
     private final ByteMeter meter;
+    /** Some head may hold staged (not yet quantized) rows: {@link #seal} has work to do. */
+    private boolean staging;
 
     public KvCache(int layers, int kvHeads, int headDim, KvStorage storage) {
         if (layers <= 0 || kvHeads <= 0 || headDim <= 0) {
@@ -31,6 +35,7 @@ public final class KvCache {
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.storage = storage;
+        if (storage.quantized()) QuantLayout.of(storage, headDim); // fails now on a head size the layout cannot take
         this.heads = new HeadRows[layers][kvHeads];
         for (HeadRows[] layer : heads) {
             for (int h = 0; h < kvHeads; h++) layer[h] = HeadRows.create(storage, headDim, INITIAL_ROWS);
@@ -53,7 +58,8 @@ public final class KvCache {
         for (int l = 0; l < layers; l++) {
             for (int h = 0; h < kvHeads; h++) heads[l][h] = other.heads[l][h].copy();
         }
-        this.meter = new ByteMeter(other.meter.current());
+        this.meter = new ByteMeter(0);
+        this.staging = other.staging;
         meterHeads();
     }
 
@@ -90,6 +96,39 @@ public final class KvCache {
     public void recycleFreedStorage(boolean on) {
         FreedArrays f = on ? new FreedArrays(3 * kvHeads) : null;   // keys, values and positions of every head of a layer
         for (HeadRows[] layer : heads) for (HeadRows h : layer) h.recycleWith(f);
+    }
+
+    /**
+     * From now on the quantized types keep appended rows in half precision, unquantized, until {@link #seal}: a
+     * prefill stages its rows so that its own attention and a compression's scores read the keys before they are
+     * rounded to codes, and the eviction then drops rows that were never quantized. No-op for F32 and F16.
+     */
+    public void stage() {
+        if (!storage.quantized()) return;
+        staging = true;
+        for (HeadRows[] layer : heads) for (HeadRows h : layer) h.stage();
+    }
+
+    /**
+     * Quantizes every complete group of every head (the newest rows short of a group stay in half precision) and
+     * quantizes further groups as they fill. Called once nothing will score the staged rows any more: by a
+     * compression's finish, the first decode step, or whoever reports the bytes of a prefilled cache; cheap when
+     * nothing is staged.
+     */
+    public void seal() {
+        if (!staging) return;
+        staging = false;
+        for (HeadRows[] layer : heads) for (HeadRows h : layer) h.seal();
+    }
+
+    /** Whether rows may wait unquantized for {@link #seal}. */
+    public boolean staging() { return staging; }
+
+    /** Exact bytes the cache will hold after {@link #seal} (equal to {@link #bytes()} for the float types). */
+    public long sealedBytes() {
+        long n = 0;
+        for (HeadRows[] layer : heads) for (HeadRows h : layer) n += h.sealedBytes();
+        return n;
     }
 
     /** The position the next token of this sequence takes (= tokens consumed so far). */

@@ -111,7 +111,7 @@ final class BenchCommand implements Callable<Integer> {
         try (LoadedModel lm = LoadedModel.open(modelOptions, System.err)) {
             SingleRun r = SingleRun.measure(lm.model(), modelOptions.kvType, promptTokens, genTokens, warmup, warmupRuns, probeMib, System.err);
             System.out.printf(Locale.ROOT, "%-34s %s%n", "model", r.config());
-            System.out.printf(Locale.ROOT, "%-34s %d (%s KV)%n", "threads", r.threads(), r.kvType());
+            System.out.printf(Locale.ROOT, "%-34s %d (%s KV, %s per token)%n", "threads", r.threads(), r.kvType(), KvTypes.perToken(lm.model().config(), r.kvType()));
             System.out.printf(Locale.ROOT, "%-34s %d tokens in %.3f s = %.1f tok/s (%.1f GFLOP/s, %.0f%% of FMA peak %.1f)%n",
                     "prefill", r.promptTokens(), r.prefillSeconds(), r.prefillTokensPerSecond(), r.prefillGflops(),
                     100 * r.prefillGflops() / r.fmaGigaflopsPerSecond(), r.fmaGigaflopsPerSecond());
@@ -123,7 +123,8 @@ final class BenchCommand implements Callable<Integer> {
             if (json != null) {
                 Path parent = json.toAbsolutePath().getParent();
                 if (parent != null) Files.createDirectories(parent);
-                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), r.toMap(modelOptions.model.toString()));
+                io.github.compresskv.format.AtomicFiles.write(json, out -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                        .writeValue(out, r.toMap(modelOptions.model.toString())));
                 System.err.println("wrote " + json);
             }
         }

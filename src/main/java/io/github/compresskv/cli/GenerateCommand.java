@@ -167,10 +167,11 @@ final class GenerateCommand implements Callable<Integer> {
     static String report(GenerationResult r, Session session, String samplingNote) {
         return String.format(Locale.ROOT,
                 "prompt %d tokens, %.1f ms (%.1f tok/s) | generated %d tokens, %.1f ms (%.2f tok/s) | stop: %s | %s%n"
-                        + "KV cache: %s for %d positions (%s storage) | heap used %s",
+                        + "KV cache: %s for %d positions (%s storage, %s per token) | heap used %s",
                 r.promptTokens(), r.prefillMs(), r.prefillTokensPerSecond(), r.generatedTokens(), r.decodeMs(),
                 r.decodeTokensPerSecond(), r.stopReason(), samplingNote, Units.bytes(session.cache().bytes()),
-                session.position(), session.cache().storage(), Units.bytes(usedHeap()));
+                session.position(), session.cache().storage(), KvTypes.perToken(session.model().config(), session.cache().storage()),
+                Units.bytes(usedHeap()));
     }
 
     static long usedHeap() {

@@ -1,5 +1,7 @@
 package io.github.compresskv.cli;
 
+import io.github.compresskv.cache.KvStorage;
+
 import io.github.compresskv.format.GgufFile;
 import io.github.compresskv.format.ModelSource;
 import io.github.compresskv.format.TensorData;
@@ -65,9 +67,8 @@ final class InfoCommand implements Callable<Integer> {
             typeCounts.forEach((t, n) -> types.append(types.isEmpty() ? "" : ", ").append(t).append(" ×").append(n)
                     .append(" (").append(Units.bytes(typeBytes.get(t))).append(')'));
             out.println("tensor types:   " + types);
-            long kvPerToken = 2L * c.layers() * c.kvHeads() * c.headDim();
-            out.println("KV per token:   " + Units.bytes(kvPerToken * 4) + " (F32), " + Units.bytes(kvPerToken * 2)
-                    + " (F16); full context " + Units.bytes(kvPerToken * 4 * c.contextLength()) + " (F32)");
+            out.println("KV per token:   " + KvTypes.perToken(c) + "; full context " + Units.bytes(KvStorage.F32.bytesFor(c.contextLength(), c.headDim())
+                    * c.layers() * c.kvHeads()) + " (F32)");
 
             Tokenizer tok = lm.tokenizer();
             out.println("tokenizer:      " + tok.description() + ", " + tok.vocabSize() + " tokens");

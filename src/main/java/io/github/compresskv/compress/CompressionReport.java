@@ -3,7 +3,8 @@ package io.github.compresskv.compress;
 /**
  * What one compression did.
  *
- * @param bytesBefore   KV bytes the prompt would take uncompressed (Σ over layers of the bytes at the end of each layer's prefill)
+ * @param bytesBefore   KV bytes the prompt would take uncompressed (Σ over layers of the bytes at the end of each layer's prefill;
+ *                      for a quantized cache the bytes those rows take as codes)
  * @param bytesAfter    KV bytes after compression ({@code cache.bytes()})
  * @param peakBytes     the largest {@code cache.bytes()} seen at the end of a layer's prefill (before its eviction); in
  *                      streaming mode one full layer plus the compressed rest

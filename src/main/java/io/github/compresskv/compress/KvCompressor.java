@@ -125,7 +125,7 @@ public final class KvCompressor implements PrefillObserver, PostPrefillCompressi
         else if (promptLength != this.promptLength) throw new IllegalStateException("layer " + layer + " reports " + promptLength + " prompt tokens, earlier layers " + this.promptLength);
         long now = cache.bytes();
         peakBytes = Math.max(peakBytes, now);
-        for (int g = 0; g < kvHeads; g++) bytesBefore += cache.head(layer, g).bytes();
+        for (int g = 0; g < kvHeads; g++) bytesBefore += cache.head(layer, g).sealedBytes(); // a quantized cache: as codes
         if (!evicting()) return;
 
         bases[layer] = new int[kvHeads];
@@ -245,6 +245,7 @@ public final class KvCompressor implements PrefillObserver, PostPrefillCompressi
         }
         Arrays.fill(scores, null);
         Arrays.fill(units, null);
+        cache.seal(); // a quantized cache: the kept rows become codes now that nothing scores them any more
         int[][] rows = new int[layers][kvHeads];
         for (int l = 0; l < layers; l++) for (int g = 0; g < kvHeads; g++) rows[l][g] = cache.rows(l, g);
         report = new CompressionReport(name, Math.max(promptLength, 0), bytesBefore, cache.bytes(), Math.max(peakBytes, cache.bytes()),

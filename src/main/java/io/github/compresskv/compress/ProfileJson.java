@@ -1,5 +1,6 @@
 package io.github.compresskv.compress;
 
+import io.github.compresskv.format.BoundedFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,7 +18,8 @@ final class ProfileJson {
 
     static JsonNode read(Path file, String what, String producer) {
         try {
-            JsonNode root = JSON.readTree(Files.readString(file));
+            JsonNode root = JSON.readTree(BoundedFiles.readString(file, BoundedFiles.MAX_CONFIG_BYTES,
+                    m -> new CompressionException(what + " " + m)));
             if (root == null || !root.isObject()) throw new CompressionException(what + " " + file + ": expected one JSON object");
             return root;
         } catch (NoSuchFileException e) {

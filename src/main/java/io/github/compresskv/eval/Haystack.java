@@ -72,6 +72,11 @@ public final class Haystack {
             String prefix = sb.length() > chars ? sb.substring(0, (int) chars) : sb.toString();
             int[] tokens = tokenizer.encode(prefix, false, false);
             if (tokens.length > n) return Arrays.copyOf(tokens, n); // one spare: the cut may split the last token
+            // real text gives a token per 2 to 8 characters; a text the tokenizer all but drops would loop until the heap is full
+            if (chars > 256L * n + (1 << 16)) {
+                throw new IllegalArgumentException("haystack " + name + " gives only " + tokens.length + " tokens for "
+                        + chars + " characters; it needs " + (n + 1));
+            }
             chars *= 2;
         }
     }

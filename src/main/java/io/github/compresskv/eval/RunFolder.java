@@ -165,9 +165,7 @@ public final class RunFolder implements AutoCloseable {
 
     /** Writes {@code text} to a temporary file beside {@code file} and moves it into place. */
     public static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        io.github.compresskv.format.AtomicFiles.writeString(file, text);
     }
 
     /** Cuts the file after its last newline; true when there was something after it. */

@@ -1,5 +1,6 @@
 package io.github.compresskv.eval;
 
+import io.github.compresskv.format.AtomicFiles;
 import io.github.compresskv.needle.Needle;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
@@ -184,14 +185,12 @@ public final class RunPlots {
             for (int c = 0; c < rows.get(r).size(); c++) g.drawImage(rows.get(r).get(c), c * w, header + r * h, null);
         }
         g.dispose();
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        ImageIO.write(img, "png", file.toFile());
+        AtomicFiles.write(file, out -> ImageIO.write(img, "png", out));
         return file;
     }
 
     private static Path save(Chart<?, ?> chart, Path file) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
         return file;
     }
 }

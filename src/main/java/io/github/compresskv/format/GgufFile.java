@@ -96,6 +96,7 @@ public final class GgufFile implements ModelSource {
         }
 
         Map<String, Metadata.Entry> entries = new LinkedHashMap<>();
+        long[] arrayBudget = {Gguf.MAX_ARRAY_ELEMENTS};
         for (long i = 0; i < kvCount; i++) {
             c.context = "metadata entry #" + i;
             long keyAt = c.position();
@@ -106,12 +107,16 @@ public final class GgufFile implements ModelSource {
             int typeId = c.i32();
             GgufValueType type = GgufValueType.fromId(typeId);
             if (type == null) throw c.errorAt(typeAt, "unknown value type id " + Integer.toUnsignedString(typeId) + " (known: 0..12)");
-            Object value = type == GgufValueType.ARRAY ? readArray(c, v1, 1) : readScalar(c, type, v1);
+            Object value = type == GgufValueType.ARRAY ? readArray(c, v1, 1, arrayBudget) : readScalar(c, type, v1);
             entries.put(key, new Metadata.Entry(type, value));
         }
         Metadata metadata = new Metadata(file.toString(), entries);
         int alignment = alignment(file, metadata);
 
+        if (tensorCount > Gguf.MAX_TENSORS) {
+            c.context = "tensor count";
+            throw c.errorAt(8, "tensor count " + tensorCount + " exceeds the limit of " + Gguf.MAX_TENSORS);
+        }
         List<TensorInfo> infos = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (long i = 0; i < tensorCount; i++) {
@@ -130,6 +135,7 @@ public final class GgufFile implements ModelSource {
             for (int d = 0; d < nDims; d++) {
                 long at = c.position();
                 ne[d] = c.length(v1, "dimension " + d);
+                if (ne[d] == 0) throw c.errorAt(at, "dimension " + d + " is 0; an empty tensor holds no weights");
                 try {
                     elements = Math.multiplyExact(elements, ne[d]);
                 } catch (ArithmeticException overflow) {
@@ -210,7 +216,8 @@ public final class GgufFile implements ModelSource {
         };
     }
 
-    private static Metadata.GgufArray readArray(GgufCursor c, boolean v1, int depth) {
+    /** {@code budget[0]}: array elements the rest of the metadata may still hold (all arrays share it). */
+    private static Metadata.GgufArray readArray(GgufCursor c, boolean v1, int depth, long[] budget) {
         long at = c.position();
         if (depth > Gguf.MAX_ARRAY_NESTING) throw c.error("arrays nested deeper than " + Gguf.MAX_ARRAY_NESTING + " levels");
         int typeId = c.i32();
@@ -222,9 +229,14 @@ public final class GgufFile implements ModelSource {
             throw c.errorAt(at, "array of " + n + " " + elementType + " elements needs at least " + n + " × " + min
                     + " bytes but only " + c.remaining() + " are left in the file");
         }
+        if (n > budget[0]) {
+            throw c.errorAt(at, "array of " + n + " elements exceeds the limit of " + Gguf.MAX_ARRAY_ELEMENTS
+                    + " array elements in all metadata together");
+        }
+        budget[0] -= n;
         List<Object> values = new ArrayList<>((int) n);
         for (long i = 0; i < n; i++) {
-            values.add(elementType == GgufValueType.ARRAY ? readArray(c, v1, depth + 1) : readScalar(c, elementType, v1));
+            values.add(elementType == GgufValueType.ARRAY ? readArray(c, v1, depth + 1, budget) : readScalar(c, elementType, v1));
         }
         return new Metadata.GgufArray(elementType, Collections.unmodifiableList(values));
     }

@@ -100,18 +100,14 @@ public final class GgufWriter {
         Path target = output.toAbsolutePath();
         Files.createDirectories(target.getParent()); // like any "save as": the folder is made when missing
         Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".part");
-        boolean done = false;
+        boolean done = false; // not AtomicFiles.write: the data goes through a FileChannel and is forced to disk
         try {
             long size;
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 size = writeTo(channel);
                 channel.force(true);
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.moveIntoPlace(tmp, target);
             done = true;
             return size;
         } finally {

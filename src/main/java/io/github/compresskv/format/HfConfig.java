@@ -41,7 +41,7 @@ final class HfConfig {
     static HfConfig read(Path file) {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
+            bytes = BoundedFiles.readAllBytes(file, BoundedFiles.MAX_CONFIG_BYTES, ModelFormatException::new);
         } catch (IOException e) {
             throw new ModelFormatException(file + ": cannot read: " + e.getMessage(), e);
         }

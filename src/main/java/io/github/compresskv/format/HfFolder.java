@@ -83,7 +83,7 @@ public final class HfFolder implements ModelSource {
     private static Map<String, TensorData> openShards(Path dir, Path index, List<Safetensors> files) {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(index));
+            root = JSON.readTree(BoundedFiles.readAllBytes(index, BoundedFiles.MAX_CONFIG_BYTES, ModelFormatException::new));
         } catch (JsonProcessingException e) {
             throw new ModelFormatException(index + ": not valid JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {

@@ -19,10 +19,23 @@ public record TensorData(String name, GgmlType type, long[] ne, MemorySegment da
     }
 
     /** Columns of a matrix (ne[0]). */
-    public int cols() { return Math.toIntExact(ne[0]); }
+    public int cols() { return javaSize(ne[0], "columns"); }
 
     /** Rows of a matrix: the product of all dimensions but the first. */
-    public int rows() { return Math.toIntExact(elementCount() / ne[0]); }
+    public int rows() {
+        long rows = 1;
+        for (int d = 1; d < ne.length; d++) rows = Math.multiplyExact(rows, ne[d]);
+        return javaSize(rows, "rows");
+    }
+
+    /** Kernels index rows and columns with ints; a larger tensor is an error naming it, not an ArithmeticException. */
+    private int javaSize(long n, String what) {
+        if (n > Integer.MAX_VALUE) {
+            throw new ModelFormatException("tensor '" + name + "' " + shapeString() + " has " + n + " " + what
+                    + ", more than the engine supports (" + Integer.MAX_VALUE + ")");
+        }
+        return (int) n;
+    }
 
     public String shapeString() { return Arrays.toString(ne); }
 }

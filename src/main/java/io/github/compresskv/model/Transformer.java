@@ -90,6 +90,7 @@ public final class Transformer {
         if (observer == null) return prefill(cache, tokens);
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens to run");
         checkRoom(cache, tokens.length);
+        checkMemory(cache, tokens.length, 1); // layer-major: one layer's new rows exist uncompressed at a time
         for (int t : tokens) checkToken(t);
         runLayerMajor(cache, tokens, observer);
         return logits;
@@ -114,6 +115,7 @@ public final class Transformer {
     public float[] decode(KvCache cache, int token, DecodeTap tap) {
         checkRoom(cache, 1);
         checkToken(token);
+        cache.seal(); // a quantized cache decodes from codes; rows a prefill staged are quantized now (no-op after)
         positions[0] = cache.nextPosition();
         w.tokenEmbedding().dequantizeRow(token, x, 0);
         forwardChunk(cache, 1, tap);
@@ -124,8 +126,10 @@ public final class Transformer {
     private void run(KvCache cache, int[] tokens, float[] allLogits) {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens to run");
         checkRoom(cache, tokens.length);
+        checkMemory(cache, tokens.length, c.layers());
         for (int t : tokens) checkToken(t);
         float[] chunkLogits = allLogits == null ? null : new float[Math.min(chunk, tokens.length) * c.vocab()];
+        cache.stage(); // a quantized cache: rows wait in half precision for a compression's scores; decode (or finish) seals
         for (int from = 0; from < tokens.length; from += chunk) {
             int n = Math.min(chunk, tokens.length - from);
             int p0 = cache.nextPosition();
@@ -221,6 +225,7 @@ public final class Transformer {
         window = Math.min(window, total);
         int p0 = cache.nextPosition();
         cache.recycleFreedStorage(true);
+        cache.stage(); // a quantized cache: the observer scores the keys before they become codes; its finish (or decode) seals
         try (PromptStates hidden = observer.promptStatesInFile() ? new FilePromptStates(total, dim, Math.min(chunk, total))
                 : new HeapPromptStates(total, dim)) {
             for (int from = 0; from < total; from += chunk) {
@@ -362,6 +367,22 @@ public final class Transformer {
         if (end > c.contextLength()) {
             throw new ContextLengthException(n + " more tokens after position " + cache.nextPosition() + " need " + end
                     + " positions, but the model's context length is " + c.contextLength());
+        }
+    }
+
+    /**
+     * Refuses, with a clear error instead of an OutOfMemoryError minutes later, {@code n} new tokens whose keys and
+     * values in {@code layersHeld} layers cannot fit in the largest heap this JVM may have. Only what certainly
+     * cannot fit is refused: garbage collection, compression and other allocations are not guessed at.
+     */
+    private void checkMemory(KvCache cache, int n, int layersHeld) {
+        long perTokenPerLayer = 2L * c.kvHeads() * c.headDim() * cache.storage().bytesPerValue();
+        long need = (long) n * perTokenPerLayer * layersHeld;
+        long heap = Runtime.getRuntime().maxMemory();
+        if (heap != Long.MAX_VALUE && need > heap) {
+            throw new ContextLengthException(n + " tokens need " + (need >> 20) + " MiB of KV cache (" + layersHeld + " layers × "
+                    + perTokenPerLayer + " bytes per token) but the Java heap can hold at most " + (heap >> 20)
+                    + " MiB; use a shorter prompt or a larger heap (COMPRESSKV_JAVA_OPTS=-Xmx…)");
         }
     }
 

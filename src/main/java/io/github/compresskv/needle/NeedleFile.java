@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.github.compresskv.format.BoundedFiles;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +22,8 @@ public final class NeedleFile {
     /** Reads the needles of {@code file}. */
     public static List<Needle> read(Path file) throws IOException {
         try {
-            return parse(new ObjectMapper().readTree(Files.readString(file)), file.toString());
+            return parse(new ObjectMapper().readTree(BoundedFiles.readString(file, BoundedFiles.MAX_CONFIG_BYTES,
+                    m -> new IllegalArgumentException("needles " + m))), file.toString());
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("needles " + file + " is not valid JSON: " + e.getOriginalMessage(), e);
         }

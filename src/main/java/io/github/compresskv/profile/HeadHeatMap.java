@@ -1,5 +1,6 @@
 package io.github.compresskv.profile;
 
+import io.github.compresskv.format.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
@@ -39,9 +40,7 @@ public final class HeadHeatMap {
         chart.getStyler().setMin(0).setMax(max > 0 ? max : 1);
         chart.addSeries("score", xs, ys, cells);
         try {
-            Path parent = png.toAbsolutePath().getParent();
-            if (parent != null) Files.createDirectories(parent);
-            BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+            AtomicFiles.write(png, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write heat map " + png + ": " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package io.github.compresskv.profile;
 
+import io.github.compresskv.format.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -70,9 +71,7 @@ public final class HeadProfileJson {
 
     private static void writeNode(ObjectNode node, Path file) {
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) Files.createDirectories(parent);
-            Files.writeString(file, JSON.writeValueAsString(node) + "\n");
+            AtomicFiles.writeString(file, JSON.writeValueAsString(node) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write head profile " + file + ": " + e.getMessage(), e);
         }

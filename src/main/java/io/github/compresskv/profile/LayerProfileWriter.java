@@ -1,5 +1,6 @@
 package io.github.compresskv.profile;
 
+import io.github.compresskv.format.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -59,7 +60,7 @@ public final class LayerProfileWriter {
 
     public static void writeJson(Path file, LayerErrorProfile profile, Map<String, Object> info) throws IOException {
         String text = json(profile, info);
-        atomically(file, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        AtomicFiles.write(file, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     /** A bar chart of ẽ per layer. */
@@ -75,25 +76,7 @@ public final class LayerProfileWriter {
             y.add(errors[l]);
         }
         chart.addSeries("error", x, y);
-        atomically(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
-    }
-
-    private interface Body {
-        void write(OutputStream out) throws IOException;
-    }
-
-    private static void atomically(Path file, Body body) throws IOException {
-        Path abs = file.toAbsolutePath();
-        if (abs.getParent() != null) Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".tmp");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                body.write(out);
-            }
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }
 
     private static ArrayNode array(double[] v) {

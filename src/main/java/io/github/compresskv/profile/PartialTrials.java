@@ -1,5 +1,6 @@
 package io.github.compresskv.profile;
 
+import io.github.compresskv.format.AtomicFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -56,10 +57,9 @@ final class PartialTrials implements AutoCloseable {
                     }
                 }
             }
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) Files.createDirectories(parent);
             if (keep.isEmpty()) keep.add(JSON.createObjectNode().set("probe", config).toString());
-            Files.write(file, keep, StandardCharsets.UTF_8);
+            // rewritten whole (without a torn last line) by a rename, so a kill here loses no finished trial
+            AtomicFiles.writeString(file, String.join("\n", keep) + "\n");
             out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot use partial profile " + file + ": " + e.getMessage(), e);

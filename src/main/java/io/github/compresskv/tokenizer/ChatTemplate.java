@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import jinjava.javax.el.CompositeELResolver;
 
 /**
@@ -24,6 +25,10 @@ import jinjava.javax.el.CompositeELResolver;
  * {@code lstrip_blocks}, {@code messages}, {@code add_generation_prompt}, {@code bos_token}, {@code eos_token},
  * plus what HF templates use and Jinjava lacks: {@code raise_exception}, {@code strftime_now}, Python's
  * {@code tojson} and Python string methods. Thread-safe.
+ *
+ * <p>Templates come from downloaded files, so rendering is bounded: it stops with a {@link TokenizerException} after
+ * {@link #RENDER_TIME_LIMIT_MS} or when the output (or any string or list it builds) outgrows a limit that scales
+ * with the messages ({@link #outputLimit}), instead of looping for hours or filling the heap.
  */
 public final class ChatTemplate {
 
@@ -48,11 +53,33 @@ public final class ChatTemplate {
             {% else %}Assistant: {{ m.content }}
             {% endif %}{% endfor %}{% if add_generation_prompt %}Assistant:{% endif %}""";
 
+    /** Longest a rendering may take; real templates render a prompt in milliseconds. */
+    public static final long RENDER_TIME_LIMIT_MS = 5_000;
+
+    /** The smallest output limit (see {@link #outputLimit}). */
+    public static final int MIN_OUTPUT_LIMIT = 1 << 20;
+
+    /** The largest output limit: a template never renders more characters than this. */
+    public static final int MAX_OUTPUT_CHARS = 1 << 28;
+
+    /** Longest template source accepted; real ones are a few kilobytes. */
+    public static final int MAX_SOURCE_CHARS = 1 << 20;
+
+    /**
+     * Deepest nesting of ( and [ accepted; real templates nest a few levels. Jinjava's expression parser takes
+     * quadratic time in the depth and overflows the stack near 600, before rendering (and its time limit) starts.
+     */
+    public static final int MAX_BRACKET_DEPTH = 128;
+
+    /** Most elements of a list or map a template may build. */
+    static final int MAX_COLLECTION_SIZE = 1 << 20;
+
     private final String source;
     private final String bosToken;
     private final String eosToken;
     private final String prepared;
-    private final Jinjava jinjava;
+    /** Engines by output limit (a power of two): Jinjava fixes its limits per engine. */
+    private final Map<Integer, Jinjava> engines = new ConcurrentHashMap<>();
 
     /**
      * @param source   the Jinja template text
@@ -63,8 +90,26 @@ public final class ChatTemplate {
         this.source = source;
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
+        requireBounded(source);
         this.prepared = JinjavaDialect.prepare(source);
-        this.jinjava = newEngine();
+    }
+
+    private static void requireBounded(String source) {
+        if (source.length() > MAX_SOURCE_CHARS) {
+            throw new TokenizerException("chat template has " + source.length() + " characters; the limit is " + MAX_SOURCE_CHARS);
+        }
+        int depth = 0;
+        for (int i = 0; i < source.length(); i++) {
+            char c = source.charAt(i);
+            if (c == '(' || c == '[') {
+                if (++depth > MAX_BRACKET_DEPTH) {
+                    throw new TokenizerException("chat template nests brackets more than " + MAX_BRACKET_DEPTH
+                            + " deep (at character " + i + ")");
+                }
+            } else if ((c == ')' || c == ']') && depth > 0) {
+                depth--;
+            }
+        }
     }
 
     /** The template used when a model has none (see {@link #PLAIN_FALLBACK_SOURCE}). */
@@ -96,14 +141,78 @@ public final class ChatTemplate {
         // functions are not variables in Jinjava; HF templates test "strftime_now is defined"
         context.putIfAbsent("strftime_now", "strftime_now");
         context.putIfAbsent("raise_exception", "raise_exception");
-        RenderResult result = jinjava.renderForResult(prepared, context);
+        int limit = outputLimit(messages, variables);
+        Jinjava jinjava = engines.computeIfAbsent(limit, ChatTemplate::newEngine);
+        RenderResult result;
+        DEADLINE.set(System.nanoTime() + RENDER_TIME_LIMIT_MS * 1_000_000);
+        try {
+            result = jinjava.renderForResult(prepared, context);
+        } catch (RenderLimitExceeded e) {
+            throw new TokenizerException("chat template " + e.getMessage());
+        } catch (StackOverflowError e) {
+            throw new TokenizerException("chat template nests too deeply to render");
+        } catch (RuntimeException e) {
+            Throwable cause = limitCause(e);
+            if (cause instanceof RenderLimitExceeded) throw new TokenizerException("chat template " + cause.getMessage());
+            if (cause != null) throw new TokenizerException("chat template renders more than " + limit + " characters");
+            throw new TokenizerException("chat template failed: " + e, e);
+        } finally {
+            DEADLINE.remove();
+        }
         for (TemplateError e : result.getErrors()) {
+            if (isRecursion(e)) throw new TokenizerException("chat template recurses without end: " + e.getMessage());
             if (e.getSeverity() != TemplateError.ErrorType.FATAL) continue;
             String raised = raisedMessage(e);
-            throw new TokenizerException(raised != null ? "chat template raised: " + raised
-                    : "chat template failed at line " + e.getLineno() + ": " + e.getMessage());
+            if (raised != null) throw new TokenizerException("chat template raised: " + raised);
+            Throwable cause = limitCause(e.getException());
+            if (cause instanceof RenderLimitExceeded) throw new TokenizerException("chat template " + cause.getMessage());
+            if (cause != null || e.getMessage() != null && e.getMessage().contains("over limit of")) {
+                throw new TokenizerException("chat template renders more than " + limit + " characters");
+            }
+            throw new TokenizerException("chat template failed at line " + e.getLineno() + ": " + e.getMessage());
         }
-        return result.getOutput();
+        String out = result.getOutput();
+        if (out.length() > limit) throw new TokenizerException("chat template renders more than " + limit + " characters");
+        return out;
+    }
+
+    /**
+     * The most characters a rendering may produce: four times the text it is given (messages and variables),
+     * at least {@link #MIN_OUTPUT_LIMIT} and at most {@link #MAX_OUTPUT_CHARS}, rounded up to a power of two.
+     */
+    static int outputLimit(List<? extends Map<String, ?>> messages, Map<String, ?> variables) {
+        long chars = 0;
+        for (Map<String, ?> m : messages) for (Object v : m.values()) chars += String.valueOf(v).length();
+        for (Object v : variables.values()) chars += String.valueOf(v).length();
+        long wanted = Math.max(MIN_OUTPUT_LIMIT, Math.min(MAX_OUTPUT_CHARS, 4 * chars));
+        return (int) Math.min(MAX_OUTPUT_CHARS, Long.highestOneBit(wanted - 1) << 1);
+    }
+
+    /** Jinjava reports a macro that calls itself as a warning and renders nothing; for us it is an error. */
+    private static boolean isRecursion(TemplateError e) {
+        return e.getMessage() != null && e.getMessage().startsWith("Cycle detected");
+    }
+
+    private static Throwable limitCause(Throwable t) {
+        for (; t != null; t = t.getCause()) {
+            if (t instanceof RenderLimitExceeded) return t;
+            if (t.getClass().getSimpleName().equals("OutputTooBigException")) return t;
+        }
+        return null;
+    }
+
+    /** The end of the rendering running on this thread, checked before every node is rendered. */
+    private static final ThreadLocal<Long> DEADLINE = new ThreadLocal<>();
+
+    private static void checkDeadline() {
+        Long deadline = DEADLINE.get();
+        if (deadline != null && System.nanoTime() - deadline > 0) {
+            throw new RenderLimitExceeded("took longer than " + RENDER_TIME_LIMIT_MS + " ms to render (a loop without end?)");
+        }
+    }
+
+    private static final class RenderLimitExceeded extends RuntimeException {
+        RenderLimitExceeded(String message) { super(message); }
     }
 
     private static String raisedMessage(TemplateError e) {
@@ -115,7 +224,7 @@ public final class ChatTemplate {
         return i < 0 ? null : m.substring(i + TemplateRaised.MARKER.length());
     }
 
-    private static Jinjava newEngine() {
+    private static Jinjava newEngine(int outputLimit) {
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PythonStringMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
@@ -123,6 +232,11 @@ public final class ChatTemplate {
                 .withTrimBlocks(false)
                 .withLstripBlocks(false)
                 .withElResolver(resolver)
+                .withMaxOutputSize(outputLimit)
+                .withMaxStringLength(outputLimit)
+                .withMaxListSize(MAX_COLLECTION_SIZE)
+                .withMaxMapSize(MAX_COLLECTION_SIZE)
+                .withNodePreProcessor((node, interpreter) -> checkDeadline())
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withUseNaturalOperatorPrecedence(true)
                         .withParseWhitespaceControlStrictly(true)

@@ -1,5 +1,6 @@
 package io.github.compresskv.tokenizer;
 
+import io.github.compresskv.format.BoundedFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -56,7 +57,7 @@ final class HfTokenizerFolder {
             return JsonNodeFactory.instance.objectNode();
         }
         try {
-            JsonNode node = JSON.readTree(file.toFile());
+            JsonNode node = JSON.readTree(BoundedFiles.readAllBytes(file, BoundedFiles.MAX_TOKENIZER_BYTES, TokenizerException::new));
             if (node == null || !node.isObject()) throw new TokenizerException(file + ": not a JSON object");
             return node;
         } catch (JsonProcessingException e) {
@@ -78,7 +79,7 @@ final class HfTokenizerFolder {
         Path file = dir.resolve("chat_template.jinja");
         if (Files.isRegularFile(file)) {
             try {
-                return Files.readString(file);
+                return BoundedFiles.readString(file, BoundedFiles.MAX_CONFIG_BYTES, TokenizerException::new);
             } catch (IOException e) {
                 throw new TokenizerException(file + ": cannot read: " + e.getMessage(), e);
             }

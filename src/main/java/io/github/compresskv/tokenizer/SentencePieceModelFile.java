@@ -1,5 +1,6 @@
 package io.github.compresskv.tokenizer;
 
+import io.github.compresskv.format.BoundedFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -26,7 +27,7 @@ public record SentencePieceModelFile(List<Piece> pieces, int modelType, boolean 
     public static SentencePieceModelFile read(Path file) {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
+            bytes = BoundedFiles.readAllBytes(file, BoundedFiles.MAX_TOKENIZER_BYTES, TokenizerException::new);
         } catch (IOException e) {
             throw new TokenizerException(file + ": cannot read SentencePiece model: " + e.getMessage(), e);
         }

@@ -30,6 +30,7 @@ class KvCompressorTest {
     private static CompressionReport run(KvCompressor c, TestLayer src, KvCache into, float[][] cumulative) {
         float[] k = new float[src.headDim], v = new float[src.headDim];
         int start = into.nextPosition();
+        into.stage(); // as a prefill does (quantized caches: scores read the rows before they become codes)
         for (int l = 0; l < src.layers; l++) {
             for (int g = 0; g < src.kvHeads; g++) {
                 for (int r = 0; r < src.n; r++) {
@@ -76,7 +77,7 @@ class KvCompressorTest {
                 long expected = 0;
                 for (int l = 0; l < L; l++) for (int g = 0; g < KV; g++) {
                     assertEquals(cache.rows(l, g), rep.keptRows()[l][g]);
-                    expected += (long) cache.rows(l, g) * D * 2 * storage.bytesPerValue();
+                    expected += storage.bytesFor(cache.rows(l, g), D);
                     int[] pos = cache.head(l, g).positions();
                     for (int i = 0; i < 8; i++) assertEquals(N - 8 + i, pos[pos.length - 8 + i], m.name() + ": window kept");
                     // kept rows keep their original positions and contents
@@ -84,7 +85,8 @@ class KvCompressorTest {
                     for (int i = 0; i < pos.length; i++) {
                         cache.head(l, g).readKey(i, a, 0);
                         src.cache.head(l, g).readKey(pos[i], b, 0);
-                        assertArrayEquals(b, a);
+                        // quantized: the kept rows are quantized in groups of their own (exact round trips: QuantizedHeadRowsTest)
+                        assertArrayEquals(b, a, storage == KvStorage.Q4 ? 0.6f : storage == KvStorage.Q8 ? 0.05f : 0f);
                     }
                 }
                 assertEquals(expected, cache.bytes(), m.name());

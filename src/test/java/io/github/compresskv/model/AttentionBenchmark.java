@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Decode attention of one token over one layer's cache (all query heads: scores, softmax, weighted values) at
- * the Qwen2.5-0.5B head layout (14 query heads, 2 KV heads of 64), F32 and F16 caches, one thread; and RoPE of
- * one token's query and key heads. Score: µs per call. Bytes read per call = rows × 2 KV heads × 64 × 2 × (4 or 2).
+ * the Qwen2.5-0.5B head layout (14 query heads, 2 KV heads of 64), F32, F16, Q8 and Q4 caches, one thread; and RoPE of
+ * one token's query and key heads. Score: µs per call. Bytes read per call = 2 KV heads × KvStorage.bytesFor(rows, 64).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -36,7 +36,7 @@ public class AttentionBenchmark {
     @Param({"512", "4096", "16384"})
     public int rows;
 
-    @Param({"F32", "F16"})
+    @Param({"F32", "F16", "Q8", "Q4"})
     public KvStorage kv;
 
     private Attention attention;

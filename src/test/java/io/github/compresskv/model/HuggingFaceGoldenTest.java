@@ -72,10 +72,11 @@ class HuggingFaceGoldenTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"llama", "mistral", "qwen2", "qwen3"})
-    void greedyContinuationMatchesTransformersWithF32AndF16Cache(String arch) throws Exception {
+    void greedyContinuationMatchesTransformersWithF32F16AndQ8Cache(String arch) throws Exception {
         Golden g = golden(arch);
         try (Model model = load(g)) {
-            for (KvStorage storage : KvStorage.values()) {
+            // q4 moves these random-weight models' near-flat logits enough to change greedy tokens (KL in docs/compression.md)
+            for (KvStorage storage : new KvStorage[] {KvStorage.F32, KvStorage.F16, KvStorage.Q8}) {
                 Transformer t = model.newTransformer();
                 KvCache cache = model.newCache(storage);
                 float[] logits = t.prefill(cache, g.prompt());
