@@ -84,10 +84,14 @@ public final class LanguageModel implements AutoCloseable {
      */
     public int[] tokenize(Prompt prompt, boolean startsContext) { return tokens(prompt, startsContext); }
 
-    /** Bytes one token adds to a full KV cache of the load options' type (every layer, key and value). */
+    /**
+     * Bytes one prompt token adds to a KV cache of the load options' type during a prefill (every layer, key and value):
+     * for the quantized types the half-precision rows held until the cache is sealed, so a reservation of this size
+     * covers a prefill's peak.
+     */
     public long kvBytesPerToken() {
         var c = model.config();
-        return (long) c.layers() * c.kvHeads() * c.headDim() * 2 * options.storage().bytesPerValue();
+        return (long) c.layers() * c.kvHeads() * c.headDim() * 2 * options.storage().stagedBytesPerValue();
     }
 
     /** The text of {@code tokens}; special tokens (BOS, end of turn) are left out. */

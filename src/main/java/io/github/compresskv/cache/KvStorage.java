@@ -33,6 +33,13 @@ public enum KvStorage {
     }
 
     /**
+     * Bytes of one element while a prefill's rows are held before they are quantized: the float types' own size, half
+     * precision for the quantized types (scoring reads exact keys, so rows stay in half precision until sealed). This is
+     * what a prefill's peak memory is made of.
+     */
+    public int stagedBytesPerValue() { return quantized() ? F16.bytesPerValue() : bytesPerValue(); }
+
+    /**
      * Exact stored bytes of {@code rows} rows (key and value) of one KV head of {@code headDim} channels, once the
      * rows that complete a group are quantized: codes, scales and offsets of the complete groups plus the half-precision
      * residual of the last {@code rows mod GROUP} rows. For the float types rows × headDim × 2 × bytes per value.

@@ -376,7 +376,7 @@ public final class Transformer {
      * cannot fit is refused: garbage collection, compression and other allocations are not guessed at.
      */
     private void checkMemory(KvCache cache, int n, int layersHeld) {
-        long perTokenPerLayer = 2L * c.kvHeads() * c.headDim() * cache.storage().bytesPerValue();
+        long perTokenPerLayer = 2L * c.kvHeads() * c.headDim() * cache.storage().stagedBytesPerValue();
         long need = (long) n * perTokenPerLayer * layersHeld;
         long heap = Runtime.getRuntime().maxMemory();
         if (heap != Long.MAX_VALUE && need > heap) {
