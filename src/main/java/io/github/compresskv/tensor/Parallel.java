@@ -10,8 +10,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Built for many short loops in a row (a decode step is dozens of matvecs of 0.05-1 ms): the
  * calling thread works too, chunks are claimed from an atomic counter, and idle workers spin for a
- * while before they park. A fork-join pool parks its workers at once, and waking one took longer than
- * a whole matvec on the test machine, so two threads ran no faster than one.
+ * while before they park. A fork-join pool parks its workers at once, and waking one can take longer
+ * than a whole matvec, so two threads ran no faster than one.
  *
  * <p>Loops from several threads are serialized; a loop started from inside a loop body runs inline.
  *

@@ -64,7 +64,7 @@ final class Q8_0Matrix extends WeightMatrix {
 
     /**
      * Two blocks per iteration, no inner loops: C2 does not unroll the one-block loop (and moves the accumulators
-     * between registers every block); by hand, decode ran 8-11 % faster (alternating in one process, Zen 5 VM).
+     * between registers every block); unrolled by hand, decode runs faster (docs/performance.md).
      * Written generically with inner loops, the same unrolling lost the range-check elimination and ran 1.5× slower.
      */
     private void dotPairSixteenLanes(int rowA, int rowB, float[] x, float[] y, int yA, int yB) {

@@ -50,8 +50,8 @@ public abstract class WeightMatrix {
 
     /**
      * {@code y[yA] = dot(rowA, x, 0)} and {@code y[yB] = dot(rowB, x, 0)}, bit for bit. Matvec gives each thread two
-     * rows far apart at a time, so that two weight streams are in flight: on the AMD Zen 5 VM that took a
-     * DRAM-bound Q8_0 matvec from about 22 to about 30 GB/s. Types whose kernel gains from reading both rows in
+     * rows far apart at a time, so that two weight streams are in flight, which raises the bandwidth a DRAM-bound
+     * matvec reaches (measured in docs/performance.md). Types whose kernel gains from reading both rows in
      * one loop override this; the default makes two calls.
      */
     protected void dotPair(int rowA, int rowB, float[] x, float[] y, int yA, int yB) {
