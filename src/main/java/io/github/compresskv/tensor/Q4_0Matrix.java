@@ -1,5 +1,6 @@
 package io.github.compresskv.tensor;
 
+
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -9,6 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
+import static io.github.compresskv.tensor.Q8Activations.B16;
+import static io.github.compresskv.tensor.Q8Activations.F8;
+import static io.github.compresskv.tensor.Q8Activations.S16;
 import static io.github.compresskv.tensor.Simd.B;
 import static io.github.compresskv.tensor.Simd.BL;
 import static io.github.compresskv.tensor.Simd.F;
@@ -193,9 +197,6 @@ final class Q4_0Matrix extends WeightMatrix {
         y[yB] = b0.add(b1).reduceLanes(VectorOperators.ADD);
     }
 
-    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
 
     @Override
     boolean integerDot() {

@@ -1,5 +1,6 @@
 package io.github.compresskv.tensor;
 
+
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -10,6 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
+import static io.github.compresskv.tensor.Q8Activations.B16;
+import static io.github.compresskv.tensor.Q8Activations.F8;
+import static io.github.compresskv.tensor.Q8Activations.S16;
 import static io.github.compresskv.tensor.Simd.B;
 import static io.github.compresskv.tensor.Simd.BL;
 import static io.github.compresskv.tensor.Simd.F;
@@ -64,9 +68,6 @@ final class Q5_0Matrix extends WeightMatrix {
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
-    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     /** 1 &lt;&lt; j in short lane j: picks element j's fifth bit out of 16 bits of qh. */
     private static final short[] LANE_BIT = new short[16];
 

@@ -1,5 +1,6 @@
 package io.github.compresskv.tensor;
 
+
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -10,6 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import static io.github.compresskv.tensor.Q8Activations.B16;
+import static io.github.compresskv.tensor.Q8Activations.F8;
+import static io.github.compresskv.tensor.Q8Activations.S16;
 import static io.github.compresskv.tensor.Simd.F;
 import static io.github.compresskv.tensor.Simd.HALF;
 import static io.github.compresskv.tensor.Simd.L;
@@ -69,9 +73,6 @@ final class Q6_KMatrix extends KQuantMatrix {
         }
     }
 
-    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
 
     @Override
     boolean integerDot() {
