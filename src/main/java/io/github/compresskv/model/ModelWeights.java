@@ -17,6 +17,9 @@ public record ModelWeights(WeightMatrix tokenEmbedding, LayerWeights[] layers, f
 
     public static ModelWeights load(ModelSource source, ModelConfig c) {
         WeightMatrix embedding = matrix(source, "token_embd.weight", c.vocab(), c.dim());
+        // The layer count comes from metadata: the last layer's first tensor must exist before an array of that
+        // size is allocated, so a corrupt count is a missing-tensor error rather than an OutOfMemoryError.
+        vector(source, "blk." + (c.layers() - 1) + ".attn_norm.weight", c.dim());
         LayerWeights[] layers = new LayerWeights[c.layers()];
         for (int l = 0; l < c.layers(); l++) {
             String b = "blk." + l + ".";
