@@ -68,13 +68,6 @@ final class Q5_0Matrix extends WeightMatrix {
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
-    /** 1 &lt;&lt; j in short lane j: picks element j's fifth bit out of 16 bits of qh. */
-    private static final short[] LANE_BIT = new short[16];
-
-    static {
-        for (int j = 0; j < 16; j++) LANE_BIT[j] = (short) (1 << j);
-    }
-
     @Override
     boolean integerDot() {
         return Q8Activations.ENABLED;
@@ -91,7 +84,7 @@ final class Q5_0Matrix extends WeightMatrix {
         long baseA = rowA * rowBytes, baseB = rowB * rowBytes;
         short[] xq = x.q;
         float[] xd = x.d;
-        ShortVector bit = ShortVector.fromArray(S16, LANE_BIT, 0);
+        ShortVector bit = ShortVector.fromArray(S16, Q8Activations.LANE_BIT, 0);
         FloatVector a0 = FloatVector.zero(F8), b0 = a0;
         for (int b = 0; b < blocks; b++) {
             long offA = baseA + (long) b * BLOCK_BYTES, offB = baseB + (long) b * BLOCK_BYTES;

@@ -47,6 +47,12 @@ final class Q8Activations {
     static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
     static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    /** 1 &lt;&lt; j in short lane j: the 5-bit kernels pick element j's fifth bit out of 16 bits of qh with it. */
+    static final short[] LANE_BIT = new short[16];
+
+    static {
+        for (int j = 0; j < 16; j++) LANE_BIT[j] = (short) (1 << j);
+    }
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
