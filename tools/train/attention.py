@@ -1,7 +1,7 @@
 """Attention variants for version 3's training and its spread measurement (transformers AttentionInterface).
 
-ckv_train  ("retrieval dropout", train.py --local-layer-prob): full causal SDPA everywhere, except that in one chosen
-           layer (STATE["layer"]) the query positions marked in STATE["qmask"] (those that predict answer tokens) see
+ckv_train  ("retrieval dropout", train.py --local-layer-prob): full causal SDPA everywhere, except that in the chosen
+           layer or set of layers (STATE["layer"]) the query positions marked in STATE["qmask"] (those that predict answer tokens) see
            only the first `sinks` tokens and the last `window` tokens (themselves included). The model is thus trained
            to answer even when any one layer cannot reach the far context, i.e. not to let one layer decide retrieval.
            With STATE["mode"] == "snapkv", the chosen layer instead keeps what SnapKV (B = budget, as ckv_select below)
@@ -114,7 +114,9 @@ def snap_restricted(q, k, v, qmask, scaling: float, budget: int, window: int, ke
 
 def train_attention(module, query, key, value, attention_mask, dropout=0.0, scaling=None, **kwargs):
     out, w = _sdpa(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs)
-    if STATE["layer"] is None or module.layer_idx != STATE["layer"] or STATE["qmask"] is None or query.shape[2] == 1:
+    chosen = STATE["layer"]
+    chosen = chosen if isinstance(chosen, (set, frozenset)) or chosen is None else {chosen}
+    if chosen is None or module.layer_idx not in chosen or STATE["qmask"] is None or query.shape[2] == 1:
         return out, w
     qm = STATE["qmask"]
     if tuple(qm.shape) != (query.shape[0], query.shape[2]):

@@ -124,7 +124,14 @@ class ToolsTest(unittest.TestCase):
             qm[0, 90:] = True
             attention.STATE.update(layer=2, qmask=qm, window=16, sinks=4)  # layer 1 is an identity layer
             dropped = big(input_ids=x).logits
+            attention.STATE.update(layer=frozenset({2}))  # a set of one layer is the same restriction
+            same = big(input_ids=x).logits
+            attention.STATE.update(layer=frozenset({0, 2}))  # several layers at once (--local-extra-layer-prob)
+            both = big(input_ids=x).logits
             attention.STATE.update(layer=None, qmask=None)
+        self.assertEqual(float((same - dropped).abs().max()), 0.0)
+        self.assertEqual(float((base[0, :90] - both[0, :90]).abs().max()), 0.0)
+        self.assertGreater(float((both[0, 90:] - dropped[0, 90:]).abs().max()), 0.0)
         self.assertEqual(float((base[0, :90] - dropped[0, :90]).abs().max()), 0.0)
         self.assertGreater(float((base[0, 90:] - dropped[0, 90:]).abs().max()), 0.0)
         # SnapKV-restricted decoding runs and equals full decoding when the budget covers the prompt

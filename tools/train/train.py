@@ -115,6 +115,9 @@ def parse_args(argv=None):
     g.add_argument("--local-budget", type=int, default=64)
     g.add_argument("--local-layer-weights", default="",
                    help="relative weights for choosing the layer, e.g. '13=4' (default 1 for every layer)")
+    g.add_argument("--local-extra-layer-prob", type=float, default=0.0,
+                   help="in a restricted step, every other layer is restricted too with this probability, so that the "
+                        "answer must survive several blind layers at once and retrieval is learnt redundantly")
     g.add_argument("--local-window", type=int, default=64)
     g.add_argument("--local-sinks", type=int, default=4)
     g.add_argument("--restart-schedule", action="store_true",
@@ -149,7 +152,8 @@ def schedule_config(a) -> dict:
             **({"loss_mode": a.loss_mode, "lm_weight": a.lm_weight, "lm_holdout": a.lm_holdout, "lm_rotate": a.lm_rotate,
                 "local_layer_prob": a.local_layer_prob, "local_window": a.local_window, "local_sinks": a.local_sinks,
                 **({"local_mode": a.local_mode, "local_budget": a.local_budget, "local_layer_weights": a.local_layer_weights}
-                   if a.local_mode != "window" or a.local_layer_weights else {})}
+                   if a.local_mode != "window" or a.local_layer_weights else {}),
+                **({"local_extra_layer_prob": a.local_extra_layer_prob} if a.local_extra_layer_prob else {})}
                if (a.loss_mode != "token" or a.lm_weight != 1.0 or a.lm_holdout or a.local_layer_prob) else {})}
 
 
@@ -543,9 +547,12 @@ def main(argv=None) -> None:
             if local_p > 0:
                 lrng = np.random.default_rng([sc["seed"], step, 11])
                 if lrng.random() < local_p:
-                    local_layer = int(lrng.integers(mcfg["num_hidden_layers"])) if not sc.get("local_layer_weights") \
+                    first = int(lrng.integers(mcfg["num_hidden_layers"])) if not sc.get("local_layer_weights") \
                         else int(lrng.choice(mcfg["num_hidden_layers"], p=layer_p))
-                    acc["local"].append(local_layer)
+                    extra_p = sc.get("local_extra_layer_prob", 0.0)
+                    local_layer = frozenset([first] + [li for li in range(mcfg["num_hidden_layers"])
+                                                       if li != first and extra_p > 0 and lrng.random() < extra_p])
+                    acc["local"].append("+".join(str(li) for li in sorted(local_layer)))
                     qmask_all = F.pad(cats[:, 1:] == tasks.CAT_ANSWER, (0, 1))
             attention_state = attention.STATE if local_p > 0 else {}
             lr = lr_at(step, sc)
