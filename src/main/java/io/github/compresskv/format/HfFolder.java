@@ -158,17 +158,20 @@ public final class HfFolder implements ModelSource {
             if (tied && gguf.equals("output.weight")) continue;
             out.put(gguf, new TensorData(gguf, t.type(), t.ne(), t.data()));
         }
-        for (String required : requiredTensors(arch, blocks, tied, config.attentionBias())) {
-            if (!out.containsKey(required)) {
-                throw new ModelFormatException(dir + ": missing tensor '" + HfTensorNames.toHf(required) + "' (GGUF name '" + required + "')");
-            }
-        }
+        checkRequiredTensors(dir, out, arch, blocks, tied, config.attentionBias());
         return out;
     }
 
-    private static List<String> requiredTensors(String arch, int blocks, boolean tied, boolean llamaBias) {
-        List<String> names = new ArrayList<>(List.of("token_embd.weight", "output_norm.weight"));
-        if (!tied) names.add("output.weight");
+    /**
+     * Checks every tensor the architecture needs, layer by layer, stopping at the first missing one. The layer
+     * count comes from config.json: no list of names is built for it, so a corrupt count costs as many checks as
+     * there are tensors, not an OutOfMemoryError.
+     */
+    private static void checkRequiredTensors(Path dir, Map<String, TensorData> tensors, String arch, int blocks,
+                                             boolean tied, boolean llamaBias) {
+        List<String> global = new ArrayList<>(List.of("token_embd.weight", "output_norm.weight"));
+        if (!tied) global.add("output.weight");
+        for (String name : global) requireTensor(dir, tensors, name, "");
         List<String> perLayer = new ArrayList<>(List.of("attn_norm.weight", "attn_q.weight", "attn_k.weight", "attn_v.weight",
                 "attn_output.weight", "ffn_norm.weight", "ffn_gate.weight", "ffn_up.weight", "ffn_down.weight"));
         switch (arch) {
@@ -176,8 +179,14 @@ public final class HfFolder implements ModelSource {
             case "qwen3" -> perLayer.addAll(List.of("attn_q_norm.weight", "attn_k_norm.weight"));
             default -> { if (llamaBias) perLayer.addAll(List.of("attn_q.bias", "attn_k.bias", "attn_v.bias", "attn_output.bias")); }
         }
-        for (int i = 0; i < blocks; i++) for (String p : perLayer) names.add("blk." + i + "." + p);
-        return names;
+        String layers = " (config.json: num_hidden_layers = " + blocks + ")";
+        for (int i = 0; i < blocks; i++) for (String p : perLayer) requireTensor(dir, tensors, "blk." + i + "." + p, layers);
+    }
+
+    private static void requireTensor(Path dir, Map<String, TensorData> tensors, String gguf, String context) {
+        if (!tensors.containsKey(gguf)) {
+            throw new ModelFormatException(dir + ": missing tensor '" + HfTensorNames.toHf(gguf) + "' (GGUF name '" + gguf + "')" + context);
+        }
     }
 
     @Override public Path path() { return dir; }

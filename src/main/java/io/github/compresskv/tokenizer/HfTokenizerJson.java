@@ -10,6 +10,12 @@ import java.util.Map;
 
 /** Reads a Hugging Face tokenizer.json (BPE models) into an {@link HfBpeSpec}; anything unsupported is named in the error. */
 final class HfTokenizerJson {
+    /**
+     * Ids below the largest that a file may leave without a token (real files have none, or a few between the
+     * vocabulary and the added tokens; cut-down test files some thousands).
+     */
+    static final int MAX_UNUSED_IDS = 1 << 16;
+
     private final Path file;
 
     private HfTokenizerJson(Path file) { this.file = file; }
@@ -29,22 +35,38 @@ final class HfTokenizerJson {
         JsonNode vocab = model.get("vocab");
         if (vocab == null || !vocab.isObject()) throw error("model.vocab is missing or not an object");
         List<AddedToken> added = addedTokens(root.get("added_tokens"));
-        int size = 0;
+        long size = 0;
+        String largest = null;
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
                 throw error("model.vocab['" + e.getKey() + "'] is not a token id: " + e.getValue());
             }
-            size = Math.max(size, e.getValue().asInt() + 1);
+            if (e.getValue().asInt() + 1L > size) {
+                size = e.getValue().asInt() + 1L;
+                largest = "model.vocab['" + e.getKey() + "']";
+            }
         }
-        for (AddedToken t : added) size = Math.max(size, t.id() + 1);
-        String[] pieces = new String[size];
+        for (AddedToken t : added) {
+            if (t.id() + 1L > size) {
+                size = t.id() + 1L;
+                largest = "added token '" + t.content() + "'";
+            }
+        }
+        // Ids index an array and every unused one becomes a [PAD<id>] piece: one corrupt id would otherwise cost
+        // memory in proportion to its value rather than to the file.
+        long listed = (long) vocab.size() + added.size();
+        if (size > listed + MAX_UNUSED_IDS) {
+            throw error(largest + " has id " + (size - 1) + ", which leaves " + (size - listed) + " ids unused among "
+                    + listed + " listed tokens (at most " + MAX_UNUSED_IDS + " may be)");
+        }
+        String[] pieces = new String[(int) size];
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             pieces[e.getValue().asInt()] = e.getKey();
         }
         for (AddedToken t : added) pieces[t.id()] = t.content();
-        for (int i = 0; i < size; i++) if (pieces[i] == null) pieces[i] = "[PAD" + i + "]";
+        for (int i = 0; i < pieces.length; i++) if (pieces[i] == null) pieces[i] = "[PAD" + i + "]";
 
         String[][] merges = merges(model.get("merges"));
         String unk = model.path("unk_token").isTextual() ? model.get("unk_token").asText() : null;
@@ -75,8 +97,8 @@ final class HfTokenizerJson {
         if (node == null || node.isNull()) return out;
         if (!node.isArray()) throw error("'added_tokens' is not an array");
         for (JsonNode t : node) {
-            if (!t.path("id").canConvertToInt() || !t.path("content").isTextual()) {
-                throw error("added token without integer 'id' and string 'content': " + t);
+            if (!t.path("id").canConvertToInt() || t.get("id").asInt() < 0 || !t.path("content").isTextual()) {
+                throw error("added token without a token id 'id' and string 'content': " + t);
             }
             out.add(new AddedToken(t.get("id").asInt(), t.get("content").asText(), t.path("special").asBoolean(false),
                     t.path("lstrip").asBoolean(false), t.path("rstrip").asBoolean(false)));

@@ -306,6 +306,13 @@ class HfFolderTest {
         fails(dir, "model.layers.1.self_attn.k_proj.bias", "blk.1.attn_k.bias");
     }
 
+    /** A corrupt layer count is checked against the tensors there are, without a name list of that length. */
+    @Test
+    void hugeLayerCountIsAMissingTensorNotAnOutOfMemoryError() throws IOException {
+        Path dir = withConfig("layers", c -> c.put("num_hidden_layers", Integer.MAX_VALUE));
+        fails(dir, "missing tensor 'model.layers.2.input_layernorm.weight'", "num_hidden_layers = 2147483647");
+    }
+
     @Test
     void unknownTensorNameOrLayer() throws IOException {
         TinyHfModel m = TinyHfModel.of("LlamaForCausalLM");

@@ -55,6 +55,30 @@ class TokenizerErrorsTest {
         assertMessage(loadFails(dir), "tokenizer.json", "unknown pre-tokenizer regex '\\d+'", "llama-bpe");
     }
 
+    /** Token ids index an array: a corrupt one must not make its length (unused ids become [PAD] pieces). */
+    @Test
+    void tokenIdFarAboveTheVocabularyIsRejectedBeforeAllocating(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("tokenizer.json"),
+                "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1000000000}, \"merges\": []}}");
+        assertMessage(loadFails(dir), "tokenizer.json", "model.vocab['b']", "id 1000000000", "unused");
+        Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []},"
+                + " \"added_tokens\": [{\"id\": 2147483647, \"content\": \"<x>\"}]}");
+        assertMessage(loadFails(dir), "tokenizer.json", "added token '<x>'", "id 2147483647");
+        Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []},"
+                + " \"added_tokens\": [{\"id\": -1, \"content\": \"<x>\"}]}");
+        assertMessage(loadFails(dir), "tokenizer.json", "added token without a token id");
+    }
+
+    @Test
+    void unusedIdsUpToTheLimitArePadded(@TempDir Path dir) throws IOException {
+        int id = HfTokenizerJson.MAX_UNUSED_IDS + 1;
+        Files.writeString(dir.resolve("tokenizer.json"),
+                "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": " + id + "}, \"merges\": []}}");
+        Tokenizer t = Tokenizers.fromHuggingFace(dir);
+        assertTrue(t.vocabSize() == id + 1, "vocabulary of " + t.vocabSize());
+        assertTrue(t.decode(new int[] {id}).equals("b"));
+    }
+
     @Test
     void mergeWithUnknownToken(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("tokenizer.json"),
