@@ -27,6 +27,9 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler(new UserErrorHandler());
         cl.setParameterExceptionHandler(new UsageErrorHandler());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // An argument starting with @ stays literal (a prompt may start with one): picocli's argument files would
+        // replace it by a file's contents, and stop with a stack trace when the path cannot be read.
+        cl.setExpandAtFiles(false);
         return cl;
     }
 

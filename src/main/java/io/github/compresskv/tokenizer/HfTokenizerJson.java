@@ -205,8 +205,7 @@ final class HfTokenizerJson {
             case "Replace" -> new HfDecoder.Replace(literalPattern(node, "decoder"), node.path("content").asText());
             case "ByteFallback" -> new HfDecoder.ByteFallback();
             case "Fuse" -> new HfDecoder.Fuse();
-            case "Strip" -> new HfDecoder.Strip(node.path("content").asText(" ").codePointAt(0),
-                    node.path("start").asInt(0), node.path("stop").asInt(0));
+            case "Strip" -> new HfDecoder.Strip(stripCharacter(node), node.path("start").asInt(0), node.path("stop").asInt(0));
             case "Metaspace" -> new HfDecoder.Metaspace(node.path("replacement").asText("\u2581"),
                     prependScheme(node) != HfPreTokenizer.Metaspace.PrependScheme.NEVER);
             case "Sequence" -> {
@@ -216,6 +215,15 @@ final class HfTokenizerJson {
             }
             default -> throw error("unsupported decoder type '" + type + "'");
         };
+    }
+
+    /** The character a Strip decoder removes: one character, as in Hugging Face's (a Rust {@code char}). */
+    private int stripCharacter(JsonNode node) {
+        String content = node.path("content").asText(" ");
+        if (content.codePointCount(0, content.length()) != 1) {
+            throw error("decoder Strip 'content' should be one character, got '" + content + "'");
+        }
+        return content.codePointAt(0);
     }
 
     /** Collects the special-token ids a TemplateProcessing puts around a single text; true when one exists. */

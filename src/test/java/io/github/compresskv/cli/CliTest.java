@@ -68,6 +68,15 @@ class CliTest {
         }
     }
 
+    /** Picocli's @argument-files are off: an unreadable "@." was a stack trace with exit code 1. */
+    @Test
+    void argumentStartingWithAtIsLiteral() {
+        Run r = run("@.");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("compresskv: ") && r.err().contains("'@.'"), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+    }
+
     @Test
     void everyCommandHasHelp() {
         for (String cmd : List.of("generate", "chat", "info", "tokenize", "convert", "bench")) {
