@@ -17,9 +17,9 @@ public class LongDocumentQuestion {
 
         try (LanguageModel model = LanguageModel.load(Path.of("models/compresskv-tiny.gguf"))) {
             Context context = model.newContext();
-            // prefill once, then keep 128 tokens per KV head per layer, chosen as whole sentences
+            // prefill once, then keep 256 tokens per KV head per layer, chosen as whole sentences
             PrefillReport report = context.prefill(Prompt.text(prompt),
-                    Compression.method("compresskv").budget(128).unit("sentence"));
+                    Compression.method("compresskv").budget(256).unit("sentence"));
             System.out.printf("%d prompt tokens, KV cache %d -> %d bytes (%.1f %%)%n", report.tokens(),
                     report.kvBytesBefore(), report.kvBytesAfter(), 100 * report.keptFraction());
 

@@ -26,8 +26,8 @@ class ProfileHeadsCommandTest {
                 "--depths", "100", "--max-new-tokens", "8", "--needles", needles.toString(), "--out", out.toString(),
                 "--authors-format", dir.resolve("authors.json").toString(), "--plot", dir.resolve("heads.png").toString());
         assertEquals(0, r.code(), r.err());
-        assertEquals(10, HeadProfile.load(out).layers());
-        assertEquals(10, HeadProfile.load(dir.resolve("authors.json")).layers());
+        assertEquals(14, HeadProfile.load(out).layers());
+        assertEquals(14, HeadProfile.load(dir.resolve("authors.json")).layers());
         assertTrue(Files.size(dir.resolve("heads.png")) > 1000);
         assertTrue(Files.size(dir.resolve("heads-classic.png")) > 1000);
         assertTrue(r.out().contains("layer 9: SRH top"), r.out());

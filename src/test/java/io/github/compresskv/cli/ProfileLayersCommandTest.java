@@ -44,13 +44,13 @@ class ProfileLayersCommandTest {
     void writesJsonAndChartThatGenerateCanRead() throws IOException {
         Path heads = dir.resolve("h.json");
         StringBuilder json = new StringBuilder("{");
-        for (int l = 0; l < 10; l++) json.append(l == 0 ? "" : ",").append('"').append(l).append("\":[3,2,1,0]");
+        for (int l = 0; l < 14; l++) json.append(l == 0 ? "" : ",").append('"').append(l).append("\":[3,2,1,0]");
         Files.writeString(heads, json.append('}').toString());
         Path out = dir.resolve("tiny.layers.json");
         CliTest.Run r = run("--model", "models/compresskv-tiny.gguf", "--head-profile", heads.toString(), "--samples-per-task", "1",
                 "--length", "200", "--max-new-tokens", "3", "--threads", "2", "-o", out.toString());
         assertEquals(0, r.code(), r.err());
-        assertEquals(10, LayerProfile.load(out).layers());
+        assertEquals(14, LayerProfile.load(out).layers());
         assertTrue(Files.size(dir.resolve("tiny.layers.png")) > 1000);
         String text = Files.readString(out);
         for (String task : new String[]{"needle_qa", "multikey", "passkey", "continuation", "\"seed\"", "\"head_profile\" : \"h.json\""}) {

@@ -105,15 +105,15 @@ class EmbeddedModelGoldenTest {
     /**
      * The model re-typed by the converter (GGUF → GGUF) against PyTorch's BF16 reference: documented tolerances
      * for the max relative logit error and for how many tokens of the 32-token greedy continuation stay equal.
-     * Measured on version 1 of this 12.7M-parameter model: F16 1.0e-5 and 32/32, Q8_0 4.0e-2 and 17/32, Q4_0
-     * 5.0e-1 and 0/32 (version 0: Q8_0 2.2e-2 and 32/32, Q4_0 3.6e-1 and 2/32). The continuation of plain Walden
+     * Measured on version 3 of this 16.6M-parameter model: Q8_0 3.4e-2 and 3/32, Q4_0 4.5e-1 and 0/32 (version 1:
+     * Q8_0 4.0e-2 and 17/32, Q4_0 5.0e-1 and 0/32; version 0: Q8_0 2.2e-2 and 32/32). The continuation of plain Walden
      * text is fragile here: the model's language modelling is weak (perplexity in the hundreds), so its top two
      * logits are often close and an 8-bit rounding flips one. 4-bit weights are too coarse for a model this small
-     * (each layer's error compounds over 10 layers of width 384), so Q4_0 is checked for staying within its
+     * (each layer's error compounds over 14 layers of width 384), so Q4_0 is checked for staying within its
      * measured band only.
      */
     @ParameterizedTest
-    @CsvSource({"f16, 1e-4, 32", "q8_0, 6e-2, 12", "q4_0, 7e-1, 0"})
+    @CsvSource({"f16, 1e-4, 32", "q8_0, 6e-2, 3", "q4_0, 7e-1, 0"})
     void convertedModelsStayWithinTheirTolerances(String type, double tolerance, int greedyTokensEqual, @TempDir Path dir)
             throws IOException {
         Path out = dir.resolve("tiny-" + type + ".gguf");

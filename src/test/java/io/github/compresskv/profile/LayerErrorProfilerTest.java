@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The layer profiler end to end on the embedded model (10 layers, 12 query heads, 3 KV heads). */
+/** The layer profiler end to end on the embedded model (14 layers, 12 query heads, 3 KV heads). */
 class LayerErrorProfilerTest {
     static final Path MODEL = Path.of("models/compresskv-tiny.gguf");
     static Model model;

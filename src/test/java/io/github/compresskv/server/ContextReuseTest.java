@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * margin that holds on a loaded machine, since the fresh path prefills 4K tokens and the context path about 30.
  */
 class ContextReuseTest {
-    static final String COMPRESSKV = "{\"method\": \"compresskv\", \"budget\": 128, \"unit\": \"sentence\"}";
+    static final String COMPRESSKV = "{\"method\": \"compresskv\", \"budget\": 256, \"unit\": \"sentence\"}";
     static CompressKvServer server;
     static String document;
     static String question;
@@ -87,7 +87,7 @@ class ContextReuseTest {
         stream(JSON.createObjectNode().put("prompt", document.substring(0, 2000) + question));
 
         Streamed fresh = stream(compressed(document + question));
-        assertEquals(" paint a quiet lantern near the river.", fresh.text(), "question-aware compresskv at 3 % of the cache");
+        assertEquals(" paint a quiet lantern near the river.", fresh.text(), "question-aware compresskv at 6 % of the cache");
         assertEquals(0, fresh.usage().at("/prompt_tokens_details/cached_tokens").asInt());
 
         HttpResponse<String> created = call(server, "POST", "/v1/contexts",
@@ -96,7 +96,7 @@ class ContextReuseTest {
         JsonNode ctx = json(created);
         int docTokens = ctx.get("tokens").asInt();
         assertTrue(docTokens > 4000, "a 4K-token document: " + docTokens);
-        assertTrue(ctx.get("kv_kept_bytes").asLong() * 20 < ctx.get("kv_full_bytes").asLong(), created.body());
+        assertTrue(ctx.get("kv_kept_bytes").asLong() * 10 < ctx.get("kv_full_bytes").asLong(), created.body());
 
         String[] questions = {question, "\n Based on the content of the book, Question: Where did the author live?\nAnswer:",
                 "\n Based on the content of the book, Question: How did the author earn his living?\nAnswer:"};

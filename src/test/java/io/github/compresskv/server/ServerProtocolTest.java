@@ -100,7 +100,7 @@ class ServerProtocolTest {
 
     @Test
     void aRequestBeyondTheKvLimitGets503() throws Exception {
-        // 4 MiB of F32 KV hold 546 tokens of this model: 300 prompt tokens + 400 new cannot fit
+        // 4 MiB of F32 KV hold 390 tokens of this model: 300 prompt tokens + 400 new cannot fit
         String body = "{\"prompt\": \"" + "word ".repeat(300) + "\", \"max_tokens\": 400}";
         assertError(call(server, "POST", "/v1/completions", body, KEY), 503, null, "kv_memory_exhausted");
         String doc = "{\"document\": \"" + "word ".repeat(1000) + "\"}";
@@ -110,7 +110,7 @@ class ServerProtocolTest {
 
     @Test
     void aFullQueueGets429WithRetryAfterAndADisconnectCancels() throws Exception {
-        String longRun = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 480, \"ignore_eos\": true, \"temperature\": 0, \"stream\": true}";
+        String longRun = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 360, \"ignore_eos\": true, \"temperature\": 0, \"stream\": true}";
         try (Socket a = openStream(longRun)) {
             BufferedReader in = new BufferedReader(new InputStreamReader(a.getInputStream(), StandardCharsets.UTF_8));
             assertTrue(in.readLine().contains("200"));
