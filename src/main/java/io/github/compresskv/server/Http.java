@@ -36,12 +36,20 @@ final class Http {
         }
     }
 
+    private static boolean hasBody(HttpExchange ex) {
+        String len = ex.getRequestHeaders().getFirst("Content-Length");
+        return ex.getRequestHeaders().containsKey("Transfer-Encoding") || (len != null && !len.strip().equals("0"));
+    }
+
     static void sendJson(HttpExchange ex, int status, JsonNode node) throws IOException {
         send(ex, status, "application/json", Json.MAPPER.writeValueAsBytes(node));
     }
 
     static void sendError(HttpExchange ex, ApiException e) throws IOException {
         if (e.retryAfterSeconds() > 0) ex.getResponseHeaders().set("Retry-After", Integer.toString(e.retryAfterSeconds()));
+        // An error may come before the body was read (auth, size, route); the server then drops the connection, and
+        // without "Connection: close" a client sends its next request into it and gets a reset instead of an answer.
+        if (hasBody(ex)) ex.getResponseHeaders().set("Connection", "close");
         sendJson(ex, e.status(), Json.error(e));
     }
 

@@ -12,6 +12,9 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
 import static io.github.compresskv.server.TestServers.call;
 import static io.github.compresskv.server.TestServers.json;
@@ -95,7 +98,20 @@ class ServerProtocolTest {
         assertError(call(server, "DELETE", "/v1/contexts/ctx-none", null, KEY), 404, null, "context_not_found");
         assertError(call(server, "POST", "/v1/completions", "{\"prompt\": \"a\", \"model\": \"gpt-4o\"}", KEY), 404, "model", "model_not_found");
         assertError(call(server, "GET", "/v1/chat/completions", null, KEY), 405, null, null);
-        assertError(call(server, "POST", "/v1/completions", "{\"prompt\": \"" + "x".repeat(300 << 10) + "\"}", KEY), 413, null, "request_too_large");
+        HttpResponse<String> tooLarge = call(server, "POST", "/v1/completions", "{\"prompt\": \"" + "x".repeat(300 << 10) + "\"}", KEY);
+        assertError(tooLarge, 413, null, "request_too_large");
+        // the body is never read, so the connection ends with this answer, and the client must be told so (Java's
+        // HttpClient hides the Connection header: read it from the socket)
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + KEY
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 400000\r\n\r\n{\"prompt\": \"").getBytes(StandardCharsets.US_ASCII));
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            List<String> head = new ArrayList<>();
+            for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) head.add(line.toLowerCase(Locale.ROOT));
+            assertTrue(head.get(0).contains("413"), head.toString());
+            assertTrue(head.contains("connection: close"), head.toString());
+        }
+        assertEquals(200, call(server, "GET", "/v1/models", null, KEY).statusCode());
     }
 
     @Test
