@@ -44,6 +44,7 @@ public final class Compression {
     private Path headProfile;
     private Path layerProfile;
     private boolean streaming;
+    private int sinkTokens;
 
     private Compression(String method, int window, int pool) {
         this.method = method;
@@ -63,6 +64,7 @@ public final class Compression {
         c.headProfile = headProfile;
         c.layerProfile = layerProfile;
         c.streaming = streaming;
+        c.sinkTokens = sinkTokens;
         edit.accept(c);
         return c;
     }
@@ -122,6 +124,12 @@ public final class Compression {
     /** How a unit's score is made from its tokens' scores: {@code sum} (default) or {@code mean}. */
     public Compression unitScore(String aggregation) { return with(c -> c.unitScore = aggregation); }
 
+    /**
+     * Always keep the sequence's first {@code tokens} positions (attention sinks) in every KV head, within the budget;
+     * for methods that score content (default 0: none).
+     */
+    public Compression sinkTokens(int tokens) { return with(c -> c.sinkTokens = tokens); }
+
     /** The semantic-retrieval-head profile (compresskv); default: beside the model. */
     public Compression headProfile(Path file) { return with(c -> c.headProfile = file); }
 
@@ -150,7 +158,8 @@ public final class Compression {
         }
         Budget b = budget != null ? Budget.tokens(budget) : ratio != null ? Budget.ratio(ratio) : null;
         CompressionOptions o = CompressionOptions.defaults().withWindow(window).withPool(pool, Pooling.AVG).withStreaming(streaming)
-                .withProfiles(headProfile, layerProfile).withUnit(SelectionUnit.of(unit, chunkSize, sentenceCap, unitScore));
+                .withProfiles(headProfile, layerProfile).withUnit(SelectionUnit.of(unit, chunkSize, sentenceCap, unitScore))
+                .withSinkTokens(sinkTokens);
         if (modelPath != null) o = o.withProfilesBeside(modelPath);
         return new CompressionSpec(CompressionMethods.byName(method), b, o).check();
     }
@@ -158,6 +167,6 @@ public final class Compression {
     @Override
     public String toString() {
         return "Compression[" + method + (budget != null ? ", budget " + budget : "") + (ratio != null ? ", ratio " + ratio : "")
-                + ", window " + window + ", pool " + pool + ", unit " + unit + (streaming ? ", streaming" : "") + "]";
+                + ", window " + window + ", pool " + pool + ", unit " + unit + (sinkTokens > 0 ? ", sink tokens " + sinkTokens : "") + (streaming ? ", streaming" : "") + "]";
     }
 }

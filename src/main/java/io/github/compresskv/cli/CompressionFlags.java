@@ -104,6 +104,8 @@ final class CompressionFlags {
             if (!u.isToken()) KvCompressor.requireUnitApplies(CompressionMethods.byName(method), u);
             if (budget != null) u.requireFits(budget, "--budget");
             if (decodeBudget != null) u.requireFits(decodeBudget, "--decode-budget");
+            new io.github.compresskv.compress.SinkTokens(unitShape.sinkTokens);
+            KvCompressor.requireSinksApply(CompressionMethods.byName(method), unitShape.sinkTokens);
             return u;
         } catch (CompressionException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -118,6 +120,7 @@ final class CompressionFlags {
     private CompressionOptions options(Path modelPath) {
         return CompressionOptions.defaults().withWindow(window).withPool(pool, Pooling.AVG).withStreaming(streaming)
                 .withPromptStatesInFile(promptStatesInFile).with(new PositionScorer.Settings(PositionScorer.Settings.DEFAULT.sinks(), firstLast))
-                .withProfiles(headProfile, layerProfile).withProfilesBeside(modelPath).withUnit(selectionUnit());
+                .withProfiles(headProfile, layerProfile).withProfilesBeside(modelPath).withUnit(selectionUnit())
+                .withSinkTokens(unitShape.sinkTokens);
     }
 }

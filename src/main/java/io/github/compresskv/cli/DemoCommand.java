@@ -51,7 +51,7 @@ final class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Path dir = out != null ? out : EvalRun.defaultOut("demo");
         try (LoadedModel lm = LoadedModel.open(modelOptions, System.err)) {
-            EvalSettings settings = EvalCommand.settings(modelPath, METHODS, BUDGETS, UNITS, 8, 5, null, null, modelOptions);
+            EvalSettings settings = EvalCommand.settings(modelPath, METHODS, BUDGETS, UNITS, 8, 5, 0, null, null, modelOptions);
             NeedleSuite niah = new NeedleSuite(NIAH_LENGTHS, NIAH_DEPTHS, NeedleSuite.PAPER_NEEDLE, Haystack.walden(), PromptLayout.PAPER,
                     NeedleSuite.PAPER_MAX_NEW_TOKENS, true);
             EvalRun.run(lm, modelPath, niah, settings, dir.resolve("niah"), "compresskv demo", System.out, System.err);

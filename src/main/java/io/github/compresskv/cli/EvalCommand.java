@@ -147,7 +147,7 @@ final class EvalCommand implements Callable<Integer> {
         try (LoadedModel lm = LoadedModel.open(modelOptions, System.err)) {
             SuiteSpec spec = suiteSpec();
             EvalSuite s = spec.build(lm.model().config().contextLength());
-            EvalSettings settings = settings(modelPath, methods, budgets, selectionUnits, window, pool, headProfile, layerProfile, modelOptions);
+            EvalSettings settings = settings(modelPath, methods, budgets, selectionUnits, window, pool, unitShape.sinkTokens, headProfile, layerProfile, modelOptions);
             Path dir = out != null ? out : EvalRun.defaultOut(s.name());
             EvalRun.run(lm, modelPath, s, spec.inputs(s), settings, questionAgnostic, dir, "compresskv " + String.join(" ", rawArgs()), System.out, System.err);
         }
@@ -162,12 +162,12 @@ final class EvalCommand implements Callable<Integer> {
     static int[] defaultLengths(int context, int answerTokens) { return SuiteSpec.defaultLengths(context, answerTokens); }
 
     static EvalSettings settings(Path modelPath, List<String> methods, List<Integer> budgets, List<SelectionUnit> units, int window, int pool,
-                                 Path heads, Path layers, ModelOptions modelOptions) {
+                                 int sinkTokens, Path heads, Path layers, ModelOptions modelOptions) {
         for (Path p : new Path[] {heads, layers}) {
             if (p != null && !Files.isRegularFile(p)) throw new IllegalArgumentException("profile " + p + " is not a file");
         }
         CompressionOptions o = CompressionOptions.defaults().withWindow(window).withPool(pool, Pooling.AVG).withProfiles(heads, layers)
-                .withProfilesBeside(modelPath);
+                .withProfilesBeside(modelPath).withSinkTokens(sinkTokens);
         return new EvalSettings(methods, budgets, units, o, modelOptions.kvType);
     }
 
@@ -177,6 +177,7 @@ final class EvalCommand implements Callable<Integer> {
             List<SelectionUnit> out = new ArrayList<>();
             for (String u : units) out.add(unitShape.unit(u));
             EvalSettings.checkUnits(out, budgets);
+            new io.github.compresskv.compress.SinkTokens(unitShape.sinkTokens);
             if (out.stream().anyMatch(u -> !u.isToken())) {
                 boolean anyScored = false;
                 for (String m : methods) anyScored |= CompressionMethods.byName(m.strip()).scoresContent();

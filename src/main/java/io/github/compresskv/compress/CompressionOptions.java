@@ -10,7 +10,8 @@ import java.util.Map;
  * states wait between layers, selection unit) and, by type, the {@link PartSettings} that each scorer, selector and
  * allocator declares for itself ({@link AttentionPooling}, {@link CakeScorer.Settings}, {@link PositionScorer.Settings},
  * {@link RandomScorer.Settings}, {@link SemanticRetrievalHeadScorer.Settings}, {@link AdaKvSelector.Settings},
- * {@link PyramidAllocator.Settings}, {@link ErrorAwareAllocator.Settings}). A part whose settings were not given gets
+ * {@link PyramidAllocator.Settings}, {@link ErrorAwareAllocator.Settings}) and the attention sinks every
+ * scored selection keeps ({@link SinkTokens}). A part whose settings were not given gets
  * its {@code DEFAULT} (the CompressKV repository's values, §11 of the method document).
  *
  * @param window             observation window w (last prompt tokens, always kept; {@code --window})
@@ -32,7 +33,8 @@ public record CompressionOptions(int window, boolean streaming, boolean promptSt
             SemanticRetrievalHeadScorer.Settings.class, SemanticRetrievalHeadScorer.Settings.DEFAULT,
             AdaKvSelector.Settings.class, AdaKvSelector.Settings.DEFAULT,
             PyramidAllocator.Settings.class, PyramidAllocator.Settings.DEFAULT,
-            ErrorAwareAllocator.Settings.class, ErrorAwareAllocator.Settings.DEFAULT);
+            ErrorAwareAllocator.Settings.class, ErrorAwareAllocator.Settings.DEFAULT,
+            SinkTokens.class, SinkTokens.DEFAULT);
 
     public CompressionOptions {
         if (window < 1) throw new CompressionException("--window must be ≥ 1, got " + window);
@@ -64,6 +66,12 @@ public record CompressionOptions(int window, boolean streaming, boolean promptSt
     public CompressionOptions withPromptStatesInFile(boolean f) { return new CompressionOptions(window, streaming, f, unit, parts); }
 
     public CompressionOptions withUnit(SelectionUnit u) { return new CompressionOptions(window, streaming, promptStatesInFile, u, parts); }
+
+    /** The first {@code count} positions always kept by scored methods ({@code --sink-tokens}; 0: none). */
+    public CompressionOptions withSinkTokens(int count) { return with(new SinkTokens(count)); }
+
+    /** How many attention sinks scored methods keep. */
+    public int sinkTokens() { return part(SinkTokens.class).count(); }
 
     /** {@link AttentionPooling} of kernel {@code kernel} ({@code --pool}). */
     public CompressionOptions withPool(int kernel, Pooling p) { return with(new AttentionPooling(p, kernel)); }

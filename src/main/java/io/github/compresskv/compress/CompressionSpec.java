@@ -16,6 +16,7 @@ public record CompressionSpec(CompressionMethod method, Budget budget, Compressi
         boolean none = isFull(method);
         if (none && budget != null) throw new CompressionException("a budget or ratio needs a method other than full");
         requireUnitApplies(method, options.unit());
+        KvCompressor.requireSinksApply(method, options.sinkTokens());
         if (budget != null) {
             budget.requireAtLeastWindow(options.window());
             if (!budget.isRatio()) options.unit().requireFits(budget.perLayer(0, 0), "--budget");

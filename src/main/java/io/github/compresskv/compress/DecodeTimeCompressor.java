@@ -42,6 +42,7 @@ public final class DecodeTimeCompressor implements DecodeObserver, DecodeTap {
             throw new CompressionException("--decode-budget " + target + " must exceed the observation window (--window " + options.window() + ")");
         }
         KvCompressor.requireUnitApplies(method, options.unit());
+        KvCompressor.requireSinksApply(method, options.sinkTokens());
         CompressionPolicy p = method.policy(options, Budget.tokens(target));
         if (!p.evicts()) {
             throw new CompressionException("method '" + method.name() + "' does not evict; choose another for decode-time compression");

@@ -71,6 +71,7 @@ public final class KvCompressor implements PrefillObserver, PostPrefillCompressi
     /** The compressor of a named preset (reads the profiles it needs now). */
     public static KvCompressor create(CompressionMethod method, Budget budget, ModelConfig config, CompressionOptions options) {
         requireUnitApplies(method, options.unit());
+        requireSinksApply(method, options.sinkTokens());
         String name = options.unit().isToken() ? method.name() : method.name() + " (" + options.unit().label() + " units)";
         return new KvCompressor(name, method.policy(options, budget), budget, config, options);
     }
@@ -80,6 +81,14 @@ public final class KvCompressor implements PrefillObserver, PostPrefillCompressi
         if (!unit.isToken() && !method.scoresContent()) {
             throw new CompressionException("--unit " + unit.kind().name().toLowerCase(java.util.Locale.ROOT) + " needs a method that scores what the rows hold;"
                     + " " + method.name() + " " + (method.name().equals("full") ? "evicts nothing" : "ranks rows by position or at random") + " (use --unit token)");
+        }
+    }
+
+    /** Fails when sinks are asked of a method whose scores do not rate content (full, streamingllm, random). */
+    public static void requireSinksApply(CompressionMethod method, int sinks) {
+        if (sinks > 0 && !method.scoresContent()) {
+            throw new CompressionException("--sink-tokens applies to methods that score what the rows hold; " + method.name() + " "
+                    + (method.name().equals("full") ? "evicts nothing" : "ranks rows by position or at random") + " (use --sink-tokens 0)");
         }
     }
 
@@ -136,6 +145,12 @@ public final class KvCompressor implements PrefillObserver, PostPrefillCompressi
         scores[layer] = policy.scorer().score(new LayerTaps(layer, cache, heads, promptLength, window, windowQueries, cumulativeAttention));
         units[layer] = CandidateUnits.of(options.unit(), cache, layer, bases[layer], promptLength - window,
                 unitOrigin >= 0 ? unitOrigin : promptStart, sentenceEnds);
+        SinkTokens sinks = options.part(SinkTokens.class);
+        if (sinks.count() > 0) {
+            SinkTokens.Forced f = sinks.apply(scores[layer], units[layer], cache, layer, bases[layer]);
+            scores[layer] = f.scores();
+            units[layer] = f.units();
+        }
         scoringNanos += System.nanoTime() - t0;
 
         if (!options.streaming()) return;

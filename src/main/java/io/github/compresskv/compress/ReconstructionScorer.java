@@ -76,6 +76,7 @@ public final class ReconstructionScorer implements Scorer {
         if (!method.reconstructs()) throw new IllegalArgumentException(method.name() + " does not score by reconstruction");
         if (scores == null) throw new IllegalStateException("the placeholder has no scores");
         KvCompressor.requireUnitApplies(method, options.unit());
+        KvCompressor.requireSinksApply(method, options.sinkTokens());
         CompressionPolicy p = method.policy(options, budget);
         String name = options.unit().isToken() ? method.name() : method.name() + " (" + options.unit().label() + " units)";
         return new KvCompressor(name, new CompressionPolicy(this, p.selector(), p.allocator()), budget, config, options);

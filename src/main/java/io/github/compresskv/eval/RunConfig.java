@@ -64,6 +64,8 @@ public final class RunConfig {
         c.put("pooling", pooling.pooling().name().toLowerCase(java.util.Locale.ROOT));
         c.put("retrieval_heads", o.part(io.github.compresskv.compress.SemanticRetrievalHeadScorer.Settings.class).heads());
         c.put("seed", o.part(io.github.compresskv.compress.RandomScorer.Settings.class).seed());
+        // written only when set, so that run folders from before sinks resume unchanged
+        if (o.sinkTokens() > 0) c.put("sink_tokens", o.sinkTokens());
         c.put("head_profile_sha256", o.headProfile() == null ? null : sha256(o.headProfile(), Long.MAX_VALUE));
         c.put("layer_profile_sha256", o.layerProfile() == null ? null : sha256(o.layerProfile(), Long.MAX_VALUE));
         run.put("kv_type", settings.storage().name().toLowerCase(java.util.Locale.ROOT));

@@ -10,10 +10,10 @@ import java.util.Locale;
  * and how much it keeps. {@code budget} is prompt tokens kept per KV head per layer (observation window included);
  * {@code ratio} the fraction removed instead. Null fields take the engine's defaults.
  */
-public record KvCompression(String method, Integer budget, Double ratio, String unit, Integer window, Integer pool) {
+public record KvCompression(String method, Integer budget, Double ratio, String unit, Integer window, Integer pool, Integer sinkTokens) {
 
     /** The uncompressed cache. */
-    public static final KvCompression FULL = new KvCompression("full", null, null, null, null, null);
+    public static final KvCompression FULL = new KvCompression("full", null, null, null, null, null, null);
 
     public boolean compresses() { return !method.equals("full"); }
 
@@ -37,6 +37,7 @@ public record KvCompression(String method, Integer budget, Double ratio, String 
         String unit = Fields.string(n, "unit", "kv_compression.unit", null);
         Integer window = Fields.integer(n, "window", "kv_compression.window", null, 0, 4096);
         Integer pool = Fields.integer(n, "pool", "kv_compression.pool", null, 1, 255);
+        Integer sinks = Fields.integer(n, "sink_tokens", "kv_compression.sink_tokens", null, 0, 4096);
         if (budget != null && ratio != null) throw ApiException.badRequest("kv_compression.ratio", "give kv_compression.budget or kv_compression.ratio, not both");
         boolean full = method.equals("full");
         if (full && (budget != null || ratio != null)) {
@@ -45,7 +46,7 @@ public record KvCompression(String method, Integer budget, Double ratio, String 
         if (!full && budget == null && ratio == null) {
             throw ApiException.badRequest("kv_compression.budget", "kv_compression.method " + method + " needs kv_compression.budget or kv_compression.ratio");
         }
-        return full ? FULL : new KvCompression(method, budget, ratio, unit == null ? null : unit.strip().toLowerCase(Locale.ROOT), window, pool);
+        return full ? FULL : new KvCompression(method, budget, ratio, unit == null ? null : unit.strip().toLowerCase(Locale.ROOT), window, pool, sinks);
     }
 
     /** A short label for logs and usage, e.g. {@code compresskv budget=128 unit=sentence}. */
@@ -57,6 +58,7 @@ public record KvCompression(String method, Integer budget, Double ratio, String 
         if (unit != null) b.append(" unit=").append(unit);
         if (window != null) b.append(" window=").append(window);
         if (pool != null) b.append(" pool=").append(pool);
+        if (sinkTokens != null) b.append(" sink_tokens=").append(sinkTokens);
         return b.toString();
     }
 }

@@ -92,6 +92,7 @@ final class ServedModel implements AutoCloseable {
             if (k.unit() != null) c = c.unit(k.unit());
             if (k.window() != null) c = c.window(k.window());
             if (k.pool() != null) c = c.pool(k.pool());
+            if (k.sinkTokens() != null) c = c.sinkTokens(k.sinkTokens());
             return c;
         } catch (RuntimeException e) {
             throw badCompression(e);
@@ -102,7 +103,7 @@ final class ServedModel implements AutoCloseable {
     static ApiException badCompression(RuntimeException e) {
         String m = String.valueOf(e.getMessage());
         String l = m.toLowerCase(Locale.ROOT);
-        String field = l.contains("unit") || l.contains("chunk") || l.contains("sentence") ? "unit"
+        String field = l.contains("sink") ? "sink_tokens" : l.contains("unit") || l.contains("chunk") || l.contains("sentence") ? "unit"
                 : l.contains("budget") ? "budget" : l.contains("ratio") ? "ratio" : l.contains("window") ? "window"
                 : l.contains("pool") ? "pool" : "method";
         return ApiException.badRequest("kv_compression." + field, "kv_compression." + field + ": " + m);

@@ -36,7 +36,7 @@ class RequestParsingTest {
         assertEquals(List.of("\n"), r.params().stop());
         assertTrue(r.params().stream() && r.params().includeUsage());
         assertEquals(1.0, r.params().temperature(), "OpenAI's default temperature");
-        assertEquals(new KvCompression("snapkv", 64, null, "sentence", null, null), r.compression());
+        assertEquals(new KvCompression("snapkv", 64, null, "sentence", null, null, null), r.compression());
         assertEquals("snapkv budget=64 unit=sentence", r.compression().label());
         assertEquals("ctx-1", r.contextId());
         CompletionRequest plain = chat("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}");
