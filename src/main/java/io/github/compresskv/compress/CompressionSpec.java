@@ -40,9 +40,15 @@ public record CompressionSpec(CompressionMethod method, Budget budget, Compressi
     /** Whether the method scores by a reconstruction pass after the whole context is prefilled (KVzip). */
     public boolean reconstructs() { return method.reconstructs(); }
 
-    /** The name reports use: the method, with the unit when it is not tokens. */
-    public String label() {
-        return options.unit().isToken() ? method.name() : method.name() + " (" + options.unit().label() + " units)";
+    /** The name reports use: the method, with the unit when it is not tokens and the sinks when there are any. */
+    public String label() { return label(method, options); }
+
+    /** The name reports use for {@code method} with {@code options}, e.g. {@code compresskv (sentence units, 4 sink tokens)}. */
+    static String label(CompressionMethod method, CompressionOptions options) {
+        java.util.List<String> extras = new java.util.ArrayList<>();
+        if (!options.unit().isToken()) extras.add(options.unit().label() + " units");
+        if (options.sinkTokens() > 0) extras.add(options.sinkTokens() + " sink tokens");
+        return extras.isEmpty() ? method.name() : method.name() + " (" + String.join(", ", extras) + ")";
     }
 
     /**

@@ -72,8 +72,7 @@ public final class KvCompressor implements PrefillObserver, PostPrefillCompressi
     public static KvCompressor create(CompressionMethod method, Budget budget, ModelConfig config, CompressionOptions options) {
         requireUnitApplies(method, options.unit());
         requireSinksApply(method, options.sinkTokens());
-        String name = options.unit().isToken() ? method.name() : method.name() + " (" + options.unit().label() + " units)";
-        return new KvCompressor(name, method.policy(options, budget), budget, config, options);
+        return new KvCompressor(CompressionSpec.label(method, options), method.policy(options, budget), budget, config, options);
     }
 
     /** Fails when {@code unit} is not tokens and the method's scores do not rate content (full, streamingllm, random). */

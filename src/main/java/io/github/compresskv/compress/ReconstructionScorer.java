@@ -78,8 +78,7 @@ public final class ReconstructionScorer implements Scorer {
         KvCompressor.requireUnitApplies(method, options.unit());
         KvCompressor.requireSinksApply(method, options.sinkTokens());
         CompressionPolicy p = method.policy(options, budget);
-        String name = options.unit().isToken() ? method.name() : method.name() + " (" + options.unit().label() + " units)";
-        return new KvCompressor(name, new CompressionPolicy(this, p.selector(), p.allocator()), budget, config, options);
+        return new KvCompressor(CompressionSpec.label(method, options), new CompressionPolicy(this, p.selector(), p.allocator()), budget, config, options);
     }
 
     /**

@@ -266,8 +266,10 @@ class CliTest {
                 {"--unit", "sentence", "--method", "random", "--budget", "32"},
                 {"--unit", "sentence", "--sentence-cap", "-1", "--method", "snapkv", "--budget", "32"},
                 {"--unit", "sentence", "--unit-score", "max", "--method", "snapkv", "--budget", "32"},
+                {"--sink-tokens", "-1", "--method", "snapkv", "--budget", "32"},
+                {"--sink-tokens", "4", "--method", "streamingllm", "--budget", "32"},
         };
-        String[] flags = {"--unit", "--chunk-size", "--chunk-size", "--unit", "--unit", "--sentence-cap", "--unit-score"};
+        String[] flags = {"--unit", "--chunk-size", "--chunk-size", "--unit", "--unit", "--sentence-cap", "--unit-score", "--sink-tokens", "--sink-tokens"};
         for (int i = 0; i < cases.length; i++) {
             java.util.List<String> args = new java.util.ArrayList<>(List.of("generate", "--model", m, "--prompt", "Hello there. Bye.", "-n", "2"));
             args.addAll(List.of(cases[i]));
@@ -284,6 +286,9 @@ class CliTest {
         Run c = run("eval", "niah", "--model", m, "--methods", "snapkv", "--units", "chunk", "--chunk-size", "64", "--budgets", "32");
         assertEquals(2, c.code(), c.err());
         assertTrue(c.err().startsWith("compresskv: --chunk-size 64"), c.err());
+        Run s = run("eval", "niah", "--model", m, "--methods", "snapkv", "--sink-tokens", "-2", "--budgets", "32");
+        assertEquals(2, s.code(), s.err());
+        assertTrue(s.err().startsWith("compresskv: --sink-tokens"), s.err());
     }
 
     @Test
@@ -294,5 +299,9 @@ class CliTest {
             assertEquals(0, r.code(), r.err());
             assertTrue(r.err().contains("snapkv (" + (unit.equals("chunk") ? "chunk4" : "sentence") + " units)"), r.err());
         }
+        Run s = run("generate", "--model", model.toString(), "--prompt", "The rain fell. The river rose. The town slept. ".repeat(6),
+                "-n", "3", "--method", "snapkv", "--budget", "16", "--unit", "sentence", "--sink-tokens", "4");
+        assertEquals(0, s.code(), s.err());
+        assertTrue(s.err().contains("snapkv (sentence units, 4 sink tokens)"), s.err());
     }
 }

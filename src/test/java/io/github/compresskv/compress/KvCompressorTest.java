@@ -27,7 +27,7 @@ class KvCompressorTest {
     }
 
     /** Runs a layer-major "prefill": layer l's rows are appended (copied from {@code src}), then layerDone(l). */
-    private static CompressionReport run(KvCompressor c, TestLayer src, KvCache into, float[][] cumulative) {
+    static CompressionReport run(KvCompressor c, TestLayer src, KvCache into, float[][] cumulative) {
         float[] k = new float[src.headDim], v = new float[src.headDim];
         int start = into.nextPosition();
         into.stage(); // as a prefill does (quantized caches: scores read the rows before they become codes)

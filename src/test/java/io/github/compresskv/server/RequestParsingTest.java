@@ -61,6 +61,7 @@ class RequestParsingTest {
         assertEquals("kv_compression.ratio", badParam("{" + m + ", \"kv_compression\": {\"method\": \"snapkv\", \"ratio\": 0.5, \"budget\": 9}}"));
         assertEquals("kv_compression.budget", badParam("{" + m + ", \"kv_compression\": {\"method\": \"snapkv\", \"budget\": -1}}"));
         assertEquals("kv_compression.method", badParam("{" + m + ", \"kv_compression\": {\"method\": \"full\", \"budget\": 64}}"));
+        assertEquals("kv_compression.sink_tokens", badParam("{" + m + ", \"kv_compression\": {\"method\": \"snapkv\", \"budget\": 64, \"sink_tokens\": -1}}"));
         assertEquals("context_id", badParam("{" + m + ", \"context_id\": 5}"));
     }
 }

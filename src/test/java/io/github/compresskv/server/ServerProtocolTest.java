@@ -78,6 +78,8 @@ class ServerProtocolTest {
                 400, "kv_compression.budget", null);
         assertError(call(server, "POST", "/v1/chat/completions", msg(", \"kv_compression\": {\"method\": \"snapkv\", \"budget\": 64, \"unit\": \"para\"}"), KEY),
                 400, "kv_compression.unit", null);
+        assertError(call(server, "POST", "/v1/chat/completions", msg(", \"kv_compression\": {\"method\": \"streamingllm\", \"budget\": 64, \"sink_tokens\": 4}"), KEY),
+                400, "kv_compression.sink_tokens", null);
         assertError(call(server, "POST", "/v1/completions", "{\"prompt\": 5}", KEY), 400, "prompt", null);
         String longPrompt = "{\"prompt\": \"" + "word ".repeat(17_000) + "\"}";
         assertError(call(server, "POST", "/v1/completions", longPrompt, KEY), 400, "prompt", null);
