@@ -42,7 +42,7 @@ public final class SweepRunner {
             int plus = variant.indexOf('+');
             String method = plus < 0 ? variant : variant.substring(0, plus);
             SelectionUnit unit = plus < 0 ? SelectionUnit.token() : SelectionUnit.fromLabel(variant.substring(plus + 1));
-            return CompressionSpec.of(method, Budget.tokens(budget), options.withUnit(unit)).compressor(config, tokenizer, prompt);
+            return CompressionSpec.of(method, Budget.tokens(budget), options.withUnit(unit).forMethod(method)).compressor(config, tokenizer, prompt);
         };
     }
 

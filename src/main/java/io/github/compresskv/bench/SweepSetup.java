@@ -58,6 +58,7 @@ public final class SweepSetup {
         config.put("plan", plan);
         config.put("profiles", profiles);
         config.put("prompt_states_in_file", options.promptStatesInFile());
+        config.put("sink_tokens", options.sinkTokens());
         config.put("warmup_runs", warmupRuns);
         config.put("jvm_baseline_rss_bytes", jvmBaselineRss);
         config.put("rates_before", before);

@@ -70,6 +70,11 @@ public record CompressionOptions(int window, boolean streaming, boolean promptSt
     /** The first {@code count} positions always kept by scored methods ({@code --sink-tokens}; 0: none). */
     public CompressionOptions withSinkTokens(int count) { return with(new SinkTokens(count)); }
 
+    /** These options as a sweep applies them to {@code method}: the sinks only where the method scores content. */
+    public CompressionOptions forMethod(String method) {
+        return sinkTokens() > 0 && !CompressionMethods.byName(method).scoresContent() ? withSinkTokens(0) : this;
+    }
+
     /** How many attention sinks scored methods keep. */
     public int sinkTokens() { return part(SinkTokens.class).count(); }
 

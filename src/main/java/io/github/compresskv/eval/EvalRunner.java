@@ -231,10 +231,7 @@ public final class EvalRunner {
 
     /** The compression of one combination. */
     private CompressionSpec spec(EvalSettings.Combo c) {
-        var options = settings.options().withUnit(c.unit());
-        // sinks are a run-wide setting for the scoring methods; full, streamingllm and random run without them
-        if (!io.github.compresskv.compress.CompressionMethods.byName(c.method()).scoresContent()) options = options.withSinkTokens(0);
-        return CompressionSpec.of(c.method(), c.compresses() ? Budget.tokens(c.budget()) : null, options);
+        return CompressionSpec.of(c.method(), c.compresses() ? Budget.tokens(c.budget()) : null, settings.options().withUnit(c.unit()).forMethod(c.method()));
     }
 
     /** The suite's stop strings, and a newline for items marked {@code stop_on_newline=true} (LongBench's samsum). */
