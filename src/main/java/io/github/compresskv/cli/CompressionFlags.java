@@ -105,7 +105,7 @@ final class CompressionFlags {
             if (budget != null) u.requireFits(budget, "--budget");
             if (decodeBudget != null) u.requireFits(decodeBudget, "--decode-budget");
             new io.github.compresskv.compress.SinkTokens(unitShape.sinkTokens);
-            KvCompressor.requireSinksApply(CompressionMethods.byName(method), unitShape.sinkTokens);
+            if (unitShape.sinkTokens > 0) KvCompressor.requireSinksApply(CompressionMethods.byName(method), unitShape.sinkTokens);
             return u;
         } catch (CompressionException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
