@@ -135,7 +135,7 @@ final class BenchCommand implements Callable<Integer> {
     private int sweep() throws IOException {
         try {
             for (String u : units) unitShape.unit(u); // a usage error before the model loads
-            new io.github.compresskv.compress.SinkTokens(unitShape.sinkTokens);
+            unitShape.sinks();
         } catch (CompressionException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -156,7 +156,7 @@ final class BenchCommand implements Callable<Integer> {
             Model model = lm.model();
             Path modelPath = modelOptions.modelPath();
             CompressionOptions options = SweepSetup.withProfiles(CompressionOptions.defaults().withWindow(window).withStreaming(streaming)
-                    .withPromptStatesInFile(promptStatesInFile).withProfiles(headProfile, layerProfile).withSinkTokens(unitShape.sinkTokens), modelPath, plan.methods(), dir, model.config(), System.err);
+                    .withPromptStatesInFile(promptStatesInFile).withProfiles(headProfile, layerProfile).with(unitShape.sinks()), modelPath, plan.methods(), dir, model.config(), System.err);
             SweepRunner runner = new SweepRunner(model, plan, SweepRunner.compressors(model.config(), options, lm.tokenizer()));
 
             int threads = model.parallel().threads();

@@ -104,8 +104,8 @@ final class CompressionFlags {
             if (!u.isToken()) KvCompressor.requireUnitApplies(CompressionMethods.byName(method), u);
             if (budget != null) u.requireFits(budget, "--budget");
             if (decodeBudget != null) u.requireFits(decodeBudget, "--decode-budget");
-            new io.github.compresskv.compress.SinkTokens(unitShape.sinkTokens);
-            if (unitShape.sinkTokens > 0) KvCompressor.requireSinksApply(CompressionMethods.byName(method), unitShape.sinkTokens);
+            int sinks = unitShape.sinks().count();
+            if (sinks > 0) KvCompressor.requireSinksApply(CompressionMethods.byName(method), sinks);
             return u;
         } catch (CompressionException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -121,6 +121,6 @@ final class CompressionFlags {
         return CompressionOptions.defaults().withWindow(window).withPool(pool, Pooling.AVG).withStreaming(streaming)
                 .withPromptStatesInFile(promptStatesInFile).with(new PositionScorer.Settings(PositionScorer.Settings.DEFAULT.sinks(), firstLast))
                 .withProfiles(headProfile, layerProfile).withProfilesBeside(modelPath).withUnit(selectionUnit())
-                .withSinkTokens(unitShape.sinkTokens);
+                .with(unitShape.sinks());
     }
 }

@@ -147,7 +147,7 @@ final class EvalCommand implements Callable<Integer> {
         try (LoadedModel lm = LoadedModel.open(modelOptions, System.err)) {
             SuiteSpec spec = suiteSpec();
             EvalSuite s = spec.build(lm.model().config().contextLength());
-            EvalSettings settings = settings(modelPath, methods, budgets, selectionUnits, window, pool, unitShape.sinkTokens, headProfile, layerProfile, modelOptions);
+            EvalSettings settings = settings(modelPath, methods, budgets, selectionUnits, window, pool, unitShape.sinks().count(), headProfile, layerProfile, modelOptions);
             Path dir = out != null ? out : EvalRun.defaultOut(s.name());
             EvalRun.run(lm, modelPath, s, spec.inputs(s), settings, questionAgnostic, dir, "compresskv " + String.join(" ", rawArgs()), System.out, System.err);
         }
@@ -177,7 +177,7 @@ final class EvalCommand implements Callable<Integer> {
             List<SelectionUnit> out = new ArrayList<>();
             for (String u : units) out.add(unitShape.unit(u));
             EvalSettings.checkUnits(out, budgets);
-            new io.github.compresskv.compress.SinkTokens(unitShape.sinkTokens);
+            unitShape.sinks();
             if (out.stream().anyMatch(u -> !u.isToken())) {
                 boolean anyScored = false;
                 for (String m : methods) anyScored |= CompressionMethods.byName(m.strip()).scoresContent();

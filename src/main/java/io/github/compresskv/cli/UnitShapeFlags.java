@@ -1,6 +1,7 @@
 package io.github.compresskv.cli;
 
 import io.github.compresskv.compress.SelectionUnit;
+import io.github.compresskv.compress.SinkTokens;
 import picocli.CommandLine.Option;
 
 /** The shape of chunk and sentence units and the sinks kept with them, shared by every command that takes units (--unit or --units). */
@@ -22,6 +23,9 @@ final class UnitShapeFlags {
             description = "Always keep the sequence's first N tokens (attention sinks) in every KV head, within the budget;"
                     + " methods that score content only (default: ${DEFAULT-VALUE}).")
     int sinkTokens;
+
+    /** The sinks of --sink-tokens; a negative count fails, naming the flag. */
+    SinkTokens sinks() { return new SinkTokens(sinkTokens); }
 
     /** The unit named {@code name} (token, chunk, sentence, or a label such as chunk16) with these flags' shape. */
     SelectionUnit unit(String name) { return SelectionUnit.of(name, chunkSize, sentenceCap, unitScore); }

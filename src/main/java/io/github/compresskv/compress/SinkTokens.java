@@ -35,7 +35,7 @@ public record SinkTokens(int count) implements PartSettings {
         float[][] out = new float[rows][];
         int[][] ids = units.isToken() ? null : new int[bases.length][];
         boolean any = false;
-        for (int g = 0; g < Math.max(rows, ids == null ? 0 : ids.length); g++) {
+        for (int g = 0; g < bases.length; g++) {
             int sinks = sinksAtStart(cache.head(layer, g), bases[g], candidates);
             any |= sinks > 0;
             if (g < rows) {

@@ -72,7 +72,7 @@ class SinkTokensTest {
     }
 
     @Test
-    void zeroSinksChangeNothingAndAdaKvKeepsThemPerHead() {
+    void withoutSinksNoEarlyRowIsKeptAndAdaKvKeepsSinksInEveryHead() {
         int[][] plain = compress(risingScores(false), new AdaKvSelector(0.2), 40, 0, SelectionUnit.token());
         for (int[] k : plain) assertTrue(k[0] >= 40, "no sinks: no early rows " + Arrays.toString(k));
         int[][] sinks = compress(risingScores(false), new AdaKvSelector(0.2), 40, 2, SelectionUnit.token());
