@@ -49,8 +49,38 @@ final class Http {
         if (e.retryAfterSeconds() > 0) ex.getResponseHeaders().set("Retry-After", Integer.toString(e.retryAfterSeconds()));
         // An error may come before the body was read (auth, size, route); the server then drops the connection, and
         // without "Connection: close" a client sends its next request into it and gets a reset instead of an answer.
-        if (hasBody(ex)) ex.getResponseHeaders().set("Connection", "close");
-        sendJson(ex, e.status(), Json.error(e));
+        if (!hasBody(ex)) {
+            sendJson(ex, e.status(), Json.error(e));
+            return;
+        }
+        ex.getResponseHeaders().set("Connection", "close");
+        byte[] body = Json.MAPPER.writeValueAsBytes(Json.error(e));
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(e.status(), body.length);
+        OutputStream out = ex.getResponseBody();
+        out.write(body);
+        out.flush();
+        // Closing a socket with unread bytes makes TCP send a reset, which can destroy the answer before the client
+        // has read it; so the answer goes out first and the rest of the body is read and dropped (bounded) before close.
+        drain(ex.getRequestBody(), DRAIN_LIMIT);
+        try {
+            out.close();
+        } catch (IOException gone) {
+            // the client had the answer and hung up: nothing left to tell it
+        }
+    }
+
+    /** Bytes of an unread request body that are read and dropped so that an early error reaches the client intact. */
+    static final long DRAIN_LIMIT = 64L << 20;
+
+    private static void drain(InputStream in, long limit) {
+        byte[] buf = new byte[64 << 10];
+        long left = limit;
+        try {
+            for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) left -= n;
+        } catch (IOException gone) {
+            // the client closed its side after reading the answer
+        }
     }
 
     static void send(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
