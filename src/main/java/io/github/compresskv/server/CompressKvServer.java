@@ -55,7 +55,8 @@ public final class CompressKvServer implements AutoCloseable {
         ObjectNode health = Json.object().put("status", "ok").put("model", model.id());
         Routes routes = new Routes(model, options.apiKey(),
                 new CompletionsEndpoint(runner, model.id(), methods, options.maxBodyBytes()),
-                new ContextsEndpoint(model, contexts, memory, metrics, slots, methods, options.maxBodyBytes()), metrics, gauges, health);
+                new ContextsEndpoint(model, contexts, memory, metrics, slots, methods, options.maxBodyBytes()), metrics, gauges, health,
+                options.readTimeoutSeconds() * 1000L);
         this.handlers = Executors.newVirtualThreadPerTaskExecutor();
         this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
         http.createContext("/", routes);

@@ -45,7 +45,12 @@ final class Http {
         send(ex, status, "application/json", Json.MAPPER.writeValueAsBytes(node));
     }
 
-    static void sendError(HttpExchange ex, ApiException e) throws IOException {
+    /**
+     * The error as JSON. When the request has a body that may be unread, the answer says {@code Connection: close}
+     * and goes out first; then the rest of the body is read and dropped (at most {@link #DRAIN_LIMIT} bytes for at
+     * most {@code drainMillis}) before the socket closes.
+     */
+    static void sendError(HttpExchange ex, ApiException e, long drainMillis) throws IOException {
         if (e.retryAfterSeconds() > 0) ex.getResponseHeaders().set("Retry-After", Integer.toString(e.retryAfterSeconds()));
         // An error may come before the body was read (auth, size, route); the server then drops the connection, and
         // without "Connection: close" a client sends its next request into it and gets a reset instead of an answer.
@@ -62,7 +67,7 @@ final class Http {
         out.flush();
         // Closing a socket with unread bytes makes TCP send a reset, which can destroy the answer before the client
         // has read it; so the answer goes out first and the rest of the body is read and dropped (bounded) before close.
-        drain(ex.getRequestBody(), DRAIN_LIMIT);
+        drain(ex.getRequestBody(), DRAIN_LIMIT, drainMillis);
         try {
             out.close();
         } catch (IOException gone) {
@@ -73,13 +78,36 @@ final class Http {
     /** Bytes of an unread request body that are read and dropped so that an early error reaches the client intact. */
     static final long DRAIN_LIMIT = 64L << 20;
 
-    private static void drain(InputStream in, long limit) {
+    private static void drain(InputStream in, long limit, long millis) {
+        // A client that stops sending would hold this thread; interrupting a thread blocked on the exchange's channel
+        // closes the channel, which ends the read.
+        Thread reader = Thread.currentThread();
+        Thread watchdog = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(millis);
+                reader.interrupt();
+            } catch (InterruptedException done) {
+                // drained in time
+            }
+        });
         byte[] buf = new byte[64 << 10];
         long left = limit;
         try {
             for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) left -= n;
         } catch (IOException gone) {
-            // the client closed its side after reading the answer
+            // the client closed its side after reading the answer, or the time ran out
+        } finally {
+            watchdog.interrupt();
+            boolean joined = false;
+            while (!joined) {
+                try {
+                    watchdog.join();
+                    joined = true;
+                } catch (InterruptedException late) {
+                    // the watchdog fired just as the body ended: wait for it all the same
+                }
+            }
+            Thread.interrupted();
         }
     }
 

@@ -26,9 +26,10 @@ final class Routes implements HttpHandler {
     private final Metrics metrics;
     private final Metrics.Gauges gauges;
     private final ObjectNode health;
+    private final long drainMillis;
 
     Routes(ServedModel info, String apiKey, CompletionsEndpoint completions, ContextsEndpoint contexts, Metrics metrics,
-           Metrics.Gauges gauges, ObjectNode health) {
+           Metrics.Gauges gauges, ObjectNode health, long drainMillis) {
         this.info = info;
         this.modelId = info.id();
         this.apiKey = apiKey == null ? null : apiKey.getBytes(StandardCharsets.UTF_8);
@@ -37,6 +38,7 @@ final class Routes implements HttpHandler {
         this.metrics = metrics;
         this.gauges = gauges;
         this.health = health;
+        this.drainMillis = drainMillis;
     }
 
     @Override
@@ -48,14 +50,14 @@ final class Routes implements HttpHandler {
             status = dispatch(ex, path);
         } catch (ApiException e) {
             status = e.status();
-            Http.sendError(ex, e);
+            Http.sendError(ex, e, drainMillis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             status = 503;
         } catch (RuntimeException e) {
             ApiException a = ApiException.internal("internal error: " + e);
             status = 500;
-            Http.sendError(ex, a);
+            Http.sendError(ex, a, drainMillis);
         } finally {
             ex.close();
         }

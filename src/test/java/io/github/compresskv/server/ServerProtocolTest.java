@@ -127,6 +127,23 @@ class ServerProtocolTest {
     }
 
     @Test
+    void aClientThatStopsSendingAfterAnEarlyErrorIsCutOffAtTheReadTimeout() throws Exception {
+        ServerOptions d = ServerOptions.defaults(4L << 20);
+        try (CompressKvServer s1 = TestServers.start(new ServerOptions(d.host(), 0, 1, 1, d.maxKvBytes(), KEY, 1024, 1, 30, 0));
+             Socket s = new Socket("127.0.0.1", s1.port())) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + KEY
+                    + "\r\nContent-Length: 400000\r\n\r\n{\"prompt\": \"").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            long t0 = System.nanoTime();
+            byte[] all = s.getInputStream().readAllBytes();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertTrue(new String(all, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 413"), new String(all, StandardCharsets.US_ASCII));
+            assertTrue(seconds < 10, "the connection stayed open " + seconds + " s");
+        }
+    }
+
+    @Test
     void aRequestBeyondTheKvLimitGets503() throws Exception {
         // 4 MiB of F32 KV hold 390 tokens of this model: 300 prompt tokens + 400 new cannot fit
         String body = "{\"prompt\": \"" + "word ".repeat(300) + "\", \"max_tokens\": 400}";
