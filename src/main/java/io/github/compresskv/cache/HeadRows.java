@@ -1,5 +1,7 @@
 package io.github.compresskv.cache;
 
+import io.github.compresskv.tensor.VectorMath;
+
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -155,6 +157,38 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows, Quantize
 
     /** out[outOff ..] += Σ_r weights[wOff + r] · value_r for r in [0, rows). */
     public abstract void accumulateValues(float[] weights, int wOff, int rows, float[] out, int outOff);
+
+    /** Rows per tile of the grouped kernels: a tile's keys or values stay in cache while every query of the group reads them. */
+    public static final int TILE_ROWS = 128;
+
+    /**
+     * out[j · outStride + r] = scale · (q_j · key_r) for the {@code queries} query heads j whose vectors lie one after
+     * the other from q[qOff], r in [0, rows): the query heads of one GQA group, which read (and convert) each key row
+     * once instead of once per head. {@code tile}: scratch of at least {@link #TILE_ROWS} × headDim floats.
+     */
+    public void groupKeyScores(float[] q, int qOff, int queries, float scale, int rows, float[] out, int outStride, float[] tile) {
+        for (int r0 = 0; r0 < rows; r0 += TILE_ROWS) {
+            int n = Math.min(TILE_ROWS, rows - r0);
+            readKeys(r0, r0 + n, tile, 0);
+            for (int j = 0; j < queries; j++) {
+                VectorMath.rowDots(tile, 0, headDim, n, q, qOff + j * headDim, headDim, scale, out, j * outStride + r0);
+            }
+        }
+    }
+
+    /**
+     * out[outOff + j · headDim ..] += Σ_r w[j · wStride + r] · value_r for the {@code queries} query heads j, r in
+     * [0, rows): the value side of {@link #groupKeyScores}, with the same scratch.
+     */
+    public void groupAccumulateValues(float[] w, int wStride, int queries, int rows, float[] out, int outOff, float[] tile) {
+        for (int r0 = 0; r0 < rows; r0 += TILE_ROWS) {
+            int n = Math.min(TILE_ROWS, rows - r0);
+            readValues(r0, r0 + n, tile, 0);
+            for (int j = 0; j < queries; j++) {
+                VectorMath.weightedRowSum(w, j * wStride + r0, n, tile, 0, headDim, out, outOff + j * headDim, headDim);
+            }
+        }
+    }
 
     protected abstract void store(int row, float[] key, int keyOff, float[] value, int valueOff);
 

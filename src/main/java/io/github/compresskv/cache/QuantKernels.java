@@ -1,6 +1,7 @@
 package io.github.compresskv.cache;
 
 import io.github.compresskv.tensor.Simd;
+import io.github.compresskv.tensor.VectorMath;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -214,25 +215,130 @@ final class QuantKernels {
         }
     }
 
+    /** Per thread the channel scales and offsets of one key group, as floats. */
+    private static final ThreadLocal<float[]> GROUP_PARAMS = ThreadLocal.withInitial(() -> new float[256]);
+
     /** Writes key rows [from, to) as floats into dst from off (row-major). */
     static void dequantizeKeys(QuantLayout lay, byte[] codes, short[] params, int from, int to, float[] dst, int off) {
         int hd = lay.headDim(), rb = lay.rowBytes();
-        for (int r = from; r < to; r++) {
-            int p = (r / GROUP) * 2 * hd, at = r * rb, d = off + (r - from) * hd;
-            for (int c = 0; c < hd; c++) {
-                dst[d + c] = Math.fma(Float.float16ToFloat(params[p + c]), lay.get(codes, at, c), Float.float16ToFloat(params[p + hd + c]));
+        if (!vectorPath(lay)) {
+            for (int r = from; r < to; r++) {
+                int p = (r / GROUP) * 2 * hd, at = r * rb, d = off + (r - from) * hd;
+                for (int c = 0; c < hd; c++) {
+                    dst[d + c] = Math.fma(Float.float16ToFloat(params[p + c]), lay.get(codes, at, c), Float.float16ToFloat(params[p + hd + c]));
+                }
             }
+            return;
+        }
+        float[] so = GROUP_PARAMS.get();
+        if (so.length < 2 * hd) {
+            so = new float[2 * hd];
+            GROUP_PARAMS.set(so);
+        }
+        boolean eight = lay.bits() == 8;
+        int block = lay.block(), half = block / 2;
+        for (int g0 = from; g0 < to; ) {
+            int g = g0 / GROUP, end = Math.min(to, (g + 1) * GROUP), p = g * 2 * hd;
+            // the group's scales and offsets once (value = offset + scale · u, exactly as the scalar path); channels
+            // outside, rows inside, so that each lane range's scale and offset vectors are loaded once per group
+            VectorMath.fromF16(params, p, so, 0, 2 * hd);
+            if (eight) {
+                for (int j = 0; j < hd; j += BL) {
+                    for (int part = 0; part < PARTS; part++) {
+                        int c = j + part * L;
+                        FloatVector sc = FloatVector.fromArray(F, so, c), o = FloatVector.fromArray(F, so, hd + c);
+                        for (int r = g0; r < end; r++) {
+                            ByteVector x = ByteVector.fromArray(B, codes, r * rb + j);
+                            FloatVector u = (FloatVector) ((IntVector) x.convertShape(VectorOperators.B2I, I, part)).add(QuantLayout.Q8_BIAS)
+                                    .convert(VectorOperators.I2F, 0);
+                            sc.fma(u, o).intoArray(dst, off + (r - from) * hd + c);
+                        }
+                    }
+                }
+            } else {
+                for (int bk = 0; bk < hd; bk += block) {
+                    for (int i = 0; i < half; i += BL) {
+                        for (int part = 0; part < PARTS; part++) {
+                            int lo = bk + i + part * L, hi = lo + half;
+                            FloatVector sl = FloatVector.fromArray(F, so, lo), ol = FloatVector.fromArray(F, so, hd + lo);
+                            FloatVector sh = FloatVector.fromArray(F, so, hi), oh = FloatVector.fromArray(F, so, hd + hi);
+                            for (int r = g0; r < end; r++) {
+                                IntVector v = (IntVector) ByteVector.fromArray(B, codes, r * rb + bk / 2 + i).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
+                                int d = off + (r - from) * hd;
+                                sl.fma((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0), ol).intoArray(dst, d + lo);
+                                sh.fma((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0), oh).intoArray(dst, d + hi);
+                            }
+                        }
+                    }
+                }
+            }
+            g0 = end;
         }
     }
 
     /** Writes value rows [from, to) as floats into dst from off (row-major). */
     static void dequantizeValues(QuantLayout lay, byte[] codes, short[] params, int from, int to, float[] dst, int off) {
         int hd = lay.headDim(), rb = lay.rowBytes(), block = lay.block(), ps = 2 * lay.blocks();
+        if (!vectorPath(lay)) {
+            for (int r = from; r < to; r++) {
+                int at = r * rb, d = off + (r - from) * hd;
+                for (int c = 0; c < hd; c++) {
+                    int p = r * ps + 2 * (c / block);
+                    dst[d + c] = Math.fma(Float.float16ToFloat(params[p]), lay.get(codes, at, c), Float.float16ToFloat(params[p + 1]));
+                }
+            }
+            return;
+        }
+        int half = block / 2;
+        if (lay.bits() == 8) {
+            for (int r = from; r < to; r++) {
+                int at = r * rb, d = off + (r - from) * hd;
+                for (int bi = 0, bk = 0; bk < hd; bi++, bk += block) {
+                    int p = r * ps + 2 * bi;
+                    FloatVector sc = FloatVector.broadcast(F, Float.float16ToFloat(params[p])), o = FloatVector.broadcast(F, Float.float16ToFloat(params[p + 1]));
+                    for (int j = 0; j < block; j += BL) {
+                        ByteVector x = ByteVector.fromArray(B, codes, at + bk + j);
+                        for (int part = 0; part < PARTS; part++) {
+                            FloatVector u = (FloatVector) ((IntVector) x.convertShape(VectorOperators.B2I, I, part)).add(QuantLayout.Q8_BIAS)
+                                    .convert(VectorOperators.I2F, 0);
+                            sc.fma(u, o).intoArray(dst, d + bk + j + part * L);
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        if (PARTS == 1 && half == 2 * BL) {
+            // blocks of 32 channels at 256 bits: the block's 16 bytes as two loads, written out (the loop below was slower)
+            for (int r = from; r < to; r++) {
+                int at = r * rb, d = off + (r - from) * hd;
+                for (int bi = 0, bk = 0; bk < hd; bi++, bk += block) {
+                    int p = r * ps + 2 * bi, lo = d + bk;
+                    FloatVector sc = FloatVector.broadcast(F, Float.float16ToFloat(params[p])), o = FloatVector.broadcast(F, Float.float16ToFloat(params[p + 1]));
+                    IntVector v = (IntVector) ByteVector.fromArray(B, codes, at + bk / 2).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector w = (IntVector) ByteVector.fromArray(B, codes, at + bk / 2 + BL).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    sc.fma((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0), o).intoArray(dst, lo);
+                    sc.fma((FloatVector) w.and(0x0F).convert(VectorOperators.I2F, 0), o).intoArray(dst, lo + BL);
+                    sc.fma((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0), o).intoArray(dst, lo + half);
+                    sc.fma((FloatVector) w.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0), o).intoArray(dst, lo + half + BL);
+                }
+            }
+            return;
+        }
         for (int r = from; r < to; r++) {
             int at = r * rb, d = off + (r - from) * hd;
-            for (int c = 0; c < hd; c++) {
-                int p = r * ps + 2 * (c / block);
-                dst[d + c] = Math.fma(Float.float16ToFloat(params[p]), lay.get(codes, at, c), Float.float16ToFloat(params[p + 1]));
+            for (int bi = 0, bk = 0; bk < hd; bi++, bk += block) {
+                int p = r * ps + 2 * bi;
+                FloatVector sc = FloatVector.broadcast(F, Float.float16ToFloat(params[p])), o = FloatVector.broadcast(F, Float.float16ToFloat(params[p + 1]));
+                for (int i = 0; i < half; i += BL) {
+                    ByteVector x = ByteVector.fromArray(B, codes, at + bk / 2 + i);
+                    for (int part = 0; part < PARTS; part++) {
+                        IntVector v = (IntVector) x.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
+                        int lo = d + bk + i + part * L;
+                        sc.fma((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0), o).intoArray(dst, lo);
+                        sc.fma((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0), o).intoArray(dst, lo + half);
+                    }
+                }
             }
         }
     }

@@ -10,7 +10,7 @@ import io.github.compresskv.tensor.Parallel;
  * Causal scaled-dot-product attention of a batch of query tokens over one layer's cache rows (which already
  * hold the batch's own keys and values). A query at position p sees the rows whose position is ≤ p; query
  * head h reads KV head h / (heads / kvHeads) (GQA). Scores and softmax in F32 (max-subtracted, exp summed
- * in double). One token (decode) is split over its query heads, each reading its rows directly; a prefill chunk of
+ * in double). One token (decode) is split over its KV heads, the query heads of each group reading every row once; a prefill chunk of
  * several tokens runs blocked ({@link PrefillAttention}). One instance per {@link Transformer} (its loop bodies and
  * buffers are reused, so an instance serves one forward pass at a time).
  */
@@ -21,6 +21,9 @@ final class Attention {
     private final float scale;
     /** Per worker thread score buffer, grown to the longest row count seen (no allocation in steady state). */
     private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[256]);
+    /** Per worker thread rows of keys or values converted to floats for the grouped decode kernels. */
+    private final ThreadLocal<float[]> tiles;
+    private final int kvHeads;
     private final PrefillAttention blocked;
 
     Attention(ModelConfig c) {
@@ -29,6 +32,9 @@ final class Attention {
         this.groupSize = c.groupSize();
         this.scale = (float) (1.0 / Math.sqrt(c.headDim()));
         this.blocked = new PrefillAttention(c);
+        this.kvHeads = c.heads() / c.groupSize();
+        int tileFloats = HeadRows.TILE_ROWS * c.headDim();
+        this.tiles = ThreadLocal.withInitial(() -> new float[tileFloats]);
     }
 
     /**
@@ -40,41 +46,66 @@ final class Attention {
             blocked.apply(cache, layer, q, positions, n, out, pool);
             return;
         }
-        body.set(cache, layer, q, positions, out);
+        int parts = groupParts(pool.threads());
+        group.set(cache, layer, q, positions[0], out, parts);
         try {
-            pool.forRange(n * heads, 1, body);
+            pool.forEach(kvHeads * parts, group);
         } finally {
-            body.set(null, 0, null, null, null);
+            group.set(null, 0, null, 0, null, 1);
         }
     }
 
-    /** The loop body of {@link #apply}, reused (decode must not allocate a lambda per layer). */
-    private final PairsBody body = new PairsBody();
+    /**
+     * Into how many parts decode splits each KV head's query heads: one part lets the whole group share each row's
+     * read and conversion; more parts give every thread an equal share when the KV heads alone do not.
+     */
+    int groupParts(int threads) {
+        if (threads <= 1 || kvHeads >= 4 * threads) return 1;
+        for (int p = 1; p <= groupSize; p++) if ((kvHeads * p) % threads == 0) return p;
+        return Math.min(groupSize, (threads + kvHeads - 1) / kvHeads);
+    }
 
-    /** Attention of the (token, head) pairs of a chunk of indices t·heads + h. */
-    private final class PairsBody implements Parallel.RangeBody {
+    /** The decode body, reused (decode must not allocate a lambda per layer). */
+    private final GroupBody group = new GroupBody();
+
+    /** One token's attention for one part of one KV head's query heads (index kv · parts + part). */
+    private final class GroupBody implements Parallel.RangeBody {
         private KvCache cache;
-        private int layer;
+        private int layer, position, parts;
         private float[] q, out;
-        private int[] positions;
 
-        void set(KvCache cache, int layer, float[] q, int[] positions, float[] out) {
+        void set(KvCache cache, int layer, float[] q, int position, float[] out, int parts) {
             this.cache = cache;
             this.layer = layer;
             this.q = q;
-            this.positions = positions;
+            this.position = position;
             this.out = out;
+            this.parts = parts;
         }
 
         @Override
         public void run(int start, int end) {
-            int qDim = heads * headDim;
             for (int i = start; i < end; i++) {
-                int t = i / heads, h = i % heads;
-                HeadRows rows = cache.head(layer, h / groupSize);
-                attendOne(rows, q, t * qDim + h * headDim, positions[t], out, t * qDim + h * headDim);
+                int kv = i / parts, part = i % parts;
+                int h0 = kv * groupSize + part * groupSize / parts, h1 = kv * groupSize + (part + 1) * groupSize / parts;
+                attendGroup(cache.head(layer, kv), q, h0, h1 - h0, position, out);
             }
         }
+    }
+
+    /** Writes the attention outputs of the query heads h0 .. h0 + queries − 1 (all of one KV head) for one token. */
+    private void attendGroup(HeadRows rows, float[] q, int h0, int queries, int position, float[] out) {
+        int visible = rows.visibleRows(position);
+        float[] s = scratch.get();
+        if (s.length < queries * visible) {
+            s = new float[Math.max(queries * visible, s.length * 2)];
+            scratch.set(s);
+        }
+        float[] tile = tiles.get();
+        rows.groupKeyScores(q, h0 * headDim, queries, scale, visible, s, visible, tile);
+        for (int j = 0; j < queries; j++) VectorMath.softmax(s, j * visible, visible);
+        java.util.Arrays.fill(out, h0 * headDim, (h0 + queries) * headDim, 0f);
+        rows.groupAccumulateValues(s, visible, queries, visible, out, h0 * headDim, tile);
     }
 
     /**
@@ -111,12 +142,5 @@ final class Attention {
         rows.keyScores(q, qOff, scale, visible, s, 0);
         VectorMath.softmax(s, 0, visible);
         return s;
-    }
-
-    /** Writes one head's attention output. */
-    private void attendOne(HeadRows rows, float[] q, int qOff, int position, float[] out, int outOff) {
-        float[] s = probabilities(rows, q, qOff, position);
-        java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
-        rows.accumulateValues(s, 0, rows.visibleRows(position), out, outOff);
     }
 }

@@ -58,12 +58,17 @@ public final class VectorMath {
      * the query in registers and score two rows per step; other sizes call {@link #dot} per row.
      */
     public static void rowDots(float[] x, int stride, int rows, float[] q, int qOff, int n, float scale, float[] out, int outOff) {
+        rowDots(x, 0, stride, rows, q, qOff, n, scale, out, outOff);
+    }
+
+    /** {@link #rowDots(float[], int, int, float[], int, int, float, float[], int)} over the rows from x[xOff]. */
+    public static void rowDots(float[] x, int xOff, int stride, int rows, float[] q, int qOff, int n, float scale, float[] out, int outOff) {
         if (n == 4 * L) {
             FloatVector q0 = FloatVector.fromArray(F, q, qOff), q1 = FloatVector.fromArray(F, q, qOff + L),
                     q2 = FloatVector.fromArray(F, q, qOff + 2 * L), q3 = FloatVector.fromArray(F, q, qOff + 3 * L);
             int r = 0;
             for (; r + 2 <= rows; r += 2) {
-                int a = r * stride, b = a + stride;
+                int a = xOff + r * stride, b = a + stride;
                 FloatVector sa = FloatVector.fromArray(F, x, a).mul(q0).add(FloatVector.fromArray(F, x, a + L).mul(q1))
                         .add(FloatVector.fromArray(F, x, a + 2 * L).fma(q2, FloatVector.fromArray(F, x, a + 3 * L).mul(q3)));
                 FloatVector sb = FloatVector.fromArray(F, x, b).mul(q0).add(FloatVector.fromArray(F, x, b + L).mul(q1))
@@ -71,20 +76,20 @@ public final class VectorMath {
                 out[outOff + r] = scale * sa.reduceLanes(VectorOperators.ADD);
                 out[outOff + r + 1] = scale * sb.reduceLanes(VectorOperators.ADD);
             }
-            for (; r < rows; r++) out[outOff + r] = scale * dot(x, r * stride, q, qOff, n);
+            for (; r < rows; r++) out[outOff + r] = scale * dot(x, xOff + r * stride, q, qOff, n);
         } else if (n == 2 * L) {
             FloatVector q0 = FloatVector.fromArray(F, q, qOff), q1 = FloatVector.fromArray(F, q, qOff + L);
             int r = 0;
             for (; r + 2 <= rows; r += 2) {
-                int a = r * stride, b = a + stride;
+                int a = xOff + r * stride, b = a + stride;
                 FloatVector sa = FloatVector.fromArray(F, x, a).fma(q0, FloatVector.fromArray(F, x, a + L).mul(q1));
                 FloatVector sb = FloatVector.fromArray(F, x, b).fma(q0, FloatVector.fromArray(F, x, b + L).mul(q1));
                 out[outOff + r] = scale * sa.reduceLanes(VectorOperators.ADD);
                 out[outOff + r + 1] = scale * sb.reduceLanes(VectorOperators.ADD);
             }
-            for (; r < rows; r++) out[outOff + r] = scale * dot(x, r * stride, q, qOff, n);
+            for (; r < rows; r++) out[outOff + r] = scale * dot(x, xOff + r * stride, q, qOff, n);
         } else {
-            for (int r = 0; r < rows; r++) out[outOff + r] = scale * dot(x, r * stride, q, qOff, n);
+            for (int r = 0; r < rows; r++) out[outOff + r] = scale * dot(x, xOff + r * stride, q, qOff, n);
         }
     }
 
@@ -149,13 +154,18 @@ public final class VectorMath {
      * every row, a chain through memory that ran at 9 ns per 64-wide row.
      */
     public static void weightedRowSum(float[] w, int wOff, int rows, float[] x, int stride, float[] y, int yOff, int n) {
+        weightedRowSum(w, wOff, rows, x, 0, stride, y, yOff, n);
+    }
+
+    /** {@link #weightedRowSum(float[], int, int, float[], int, float[], int, int)} over the rows from x[xOff]. */
+    public static void weightedRowSum(float[] w, int wOff, int rows, float[] x, int xOff, int stride, float[] y, int yOff, int n) {
         int j = 0;
         for (; j + 4 * L <= n; j += 4 * L) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
             int r = 0;
             for (; r + 2 <= rows; r += 2) {
                 FloatVector wa = FloatVector.broadcast(F, w[wOff + r]), wb = FloatVector.broadcast(F, w[wOff + r + 1]);
-                int xa = r * stride + j, xb = xa + stride;
+                int xa = xOff + r * stride + j, xb = xa + stride;
                 a0 = FloatVector.fromArray(F, x, xa).fma(wa, a0);
                 a1 = FloatVector.fromArray(F, x, xa + L).fma(wa, a1);
                 a2 = FloatVector.fromArray(F, x, xa + 2 * L).fma(wa, a2);
@@ -167,7 +177,7 @@ public final class VectorMath {
             }
             if (r < rows) {
                 FloatVector wa = FloatVector.broadcast(F, w[wOff + r]);
-                int xa = r * stride + j;
+                int xa = xOff + r * stride + j;
                 a0 = FloatVector.fromArray(F, x, xa).fma(wa, a0);
                 a1 = FloatVector.fromArray(F, x, xa + L).fma(wa, a1);
                 a2 = FloatVector.fromArray(F, x, xa + 2 * L).fma(wa, a2);
@@ -183,18 +193,18 @@ public final class VectorMath {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             int r = 0;
             for (; r + 4 <= rows; r += 4) {
-                int xa = r * stride + j;
+                int xa = xOff + r * stride + j;
                 a0 = FloatVector.fromArray(F, x, xa).fma(FloatVector.broadcast(F, w[wOff + r]), a0);
                 a1 = FloatVector.fromArray(F, x, xa + stride).fma(FloatVector.broadcast(F, w[wOff + r + 1]), a1);
                 a2 = FloatVector.fromArray(F, x, xa + 2 * stride).fma(FloatVector.broadcast(F, w[wOff + r + 2]), a2);
                 a3 = FloatVector.fromArray(F, x, xa + 3 * stride).fma(FloatVector.broadcast(F, w[wOff + r + 3]), a3);
             }
-            for (; r < rows; r++) a0 = FloatVector.fromArray(F, x, r * stride + j).fma(FloatVector.broadcast(F, w[wOff + r]), a0);
+            for (; r < rows; r++) a0 = FloatVector.fromArray(F, x, xOff + r * stride + j).fma(FloatVector.broadcast(F, w[wOff + r]), a0);
             a0.add(a1).add(a2.add(a3)).add(FloatVector.fromArray(F, y, yOff + j)).intoArray(y, yOff + j);
         }
         for (; j < n; j++) {
             float acc = 0;
-            for (int r = 0; r < rows; r++) acc = Math.fma(w[wOff + r], x[r * stride + j], acc);
+            for (int r = 0; r < rows; r++) acc = Math.fma(w[wOff + r], x[xOff + r * stride + j], acc);
             y[yOff + j] += acc;
         }
     }

@@ -3,7 +3,10 @@ package io.github.compresskv.model;
 import io.github.compresskv.cache.KvCache;
 import io.github.compresskv.cache.KvStorage;
 import io.github.compresskv.tensor.Parallel;
+import io.github.compresskv.cache.HeadRows;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.SplittableRandom;
 
@@ -56,6 +59,63 @@ class AttentionTest {
                     assertEquals(expected[i], out[(t * heads + h) * hd + i], 1e-5, "token " + t + " head " + h);
                 }
             }
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"F32, 1", "F32, 2", "F32, 3", "F16, 2", "Q8, 2", "Q4, 1", "Q4, 2", "Q4, 3", "Q4, 4"})
+    void decodeOfAGroupReadingTilesMatchesNaiveAttention(KvStorage storage, int threads) {
+        // more rows than a tile, a partial last tile, a compressed head, and query heads split into parts per KV head
+        ModelConfig c = ModelConfig.from(new SyntheticModel(SyntheticModel.Spec.of("llama"), 1));
+        int hd = c.headDim(), heads = c.heads(), group = heads / c.kvHeads();
+        SplittableRandom rnd = new SplittableRandom(7);
+        int rows = 2 * HeadRows.TILE_ROWS + 45;
+        KvCache cache = new KvCache(1, c.kvHeads(), hd, storage);
+        for (int h = 0; h < c.kvHeads(); h++) {
+            for (int p = 0; p < rows; p++) cache.append(0, h, vec(rnd, hd), 0, vec(rnd, hd), 0, p);
+        }
+        int[] keep = java.util.stream.IntStream.range(0, rows).filter(r -> r % 3 != 1).toArray();
+        cache.retain(0, 0, keep);
+        int position = rows - 1;
+        float[] q = vec(rnd, heads * hd);
+        float[] out = new float[heads * hd];
+        java.util.Arrays.fill(out, 9f);
+        try (Parallel pool = new Parallel(threads)) {
+            new Attention(c).apply(cache, 0, q, new int[] {position}, 1, out, pool);
+        }
+        for (int h = 0; h < heads; h++) {
+            HeadRows kv = cache.head(0, h / group);
+            float[] k = new float[hd], v = new float[hd];
+            double[] s = new double[kv.size()];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int r = 0; r < kv.size(); r++) {
+                kv.readKey(r, k, 0);
+                double d = 0;
+                for (int i = 0; i < hd; i++) d += (double) q[h * hd + i] * k[i];
+                s[r] = d / Math.sqrt(hd);
+                max = Math.max(max, s[r]);
+            }
+            double sum = 0;
+            for (int r = 0; r < kv.size(); r++) sum += Math.exp(s[r] - max);
+            double[] expected = new double[hd];
+            for (int r = 0; r < kv.size(); r++) {
+                kv.readValue(r, v, 0);
+                for (int i = 0; i < hd; i++) expected[i] += Math.exp(s[r] - max) / sum * v[i];
+            }
+            for (int i = 0; i < hd; i++) assertEquals(expected[i], out[h * hd + i], 1e-5, storage + ", head " + h + ", channel " + i);
+        }
+    }
+
+    @Test
+    void decodePartsGiveEveryThreadAnEqualShare() {
+        ModelConfig c = ModelConfig.from(new SyntheticModel(SyntheticModel.Spec.of("llama"), 1));
+        Attention a = new Attention(c);
+        int kv = c.kvHeads(), group = c.heads() / kv;
+        assertEquals(1, a.groupParts(1));
+        for (int threads = 2; threads <= 8; threads++) {
+            int parts = a.groupParts(threads);
+            assertTrue(parts >= 1 && parts <= group, threads + " threads: " + parts + " parts");
+            if (kv * group % threads == 0) assertEquals(0, kv * parts % threads, threads + " threads: " + parts + " parts");
         }
     }
 

@@ -9,12 +9,15 @@ import java.util.Locale;
 /**
  * Full-cache decode steps of the embedded model with an F16 and a q4 cache in one JVM, taken in turn (so both see
  * the same machine load; separate `bench` processes on a shared machine did not): the same synthetic prompt of
- * args[0] tokens prefilled into both, then 120 steps each, alternating; minimum and mean of the last 80.
+ * args[0] tokens prefilled into both, then 120 steps each, alternating; minimum and mean of the last 80. args[1], if
+ * given, lists other types (e.g. {@code f32,f16,q8,q4}).
  */
 public final class KvTypeDecodeTiming {
     public static void main(String[] args) throws Exception {
         int n = Integer.parseInt(args[0]);
-        KvStorage[] types = {KvStorage.F16, KvStorage.Q4};
+        KvStorage[] types = args.length > 1
+                ? java.util.Arrays.stream(args[1].split(",")).map(t -> KvStorage.valueOf(t.strip().toUpperCase(Locale.ROOT))).toArray(KvStorage[]::new)
+                : new KvStorage[] {KvStorage.F16, KvStorage.Q4};
         try (Model m = Model.load(Path.of("models/compresskv-tiny.gguf"))) {
             Transformer[] tf = new Transformer[types.length];
             KvCache[] caches = new KvCache[types.length];
@@ -27,7 +30,8 @@ public final class KvTypeDecodeTiming {
                 caches[t].seal();
                 for (int l = 0; l < m.config().layers(); l++) for (int h = 0; h < m.config().kvHeads(); h++) caches[t].head(l, h).reserve(n + 130);
             }
-            long[] best = {Long.MAX_VALUE, Long.MAX_VALUE}, sum = new long[types.length];
+            long[] best = new long[types.length], sum = new long[types.length];
+            java.util.Arrays.fill(best, Long.MAX_VALUE);
             for (int s = 0; s < 120; s++) {
                 for (int t = 0; t < types.length; t++) {
                     long t0 = System.nanoTime();
