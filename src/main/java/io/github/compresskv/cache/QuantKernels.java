@@ -16,6 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * row's score is qs · codes plus one constant per group (q · offsets). Values: per row and block the weight is folded
  * into the scale (w · scale) and the offsets are summed as scalars. The vector paths need a block whose code bytes
  * split into whole byte loads (head sizes 32, 64, 128, ... at every width); other sizes take the scalar loops.
+ * These single-query kernels serve the scorers; decode, where the query heads of a GQA group share each row, reads
+ * tiles of rows dequantized in lanes ({@link #dequantizeKeys}, {@link #dequantizeValues}) into a per-thread scratch.
  * Same kernel rules as the tensor package's ({@code Simd}): no helpers that pass vectors, constant inner trip counts.
  */
 final class QuantKernels {

@@ -10,9 +10,9 @@ import io.github.compresskv.tensor.Parallel;
  * Causal scaled-dot-product attention of a batch of query tokens over one layer's cache rows (which already
  * hold the batch's own keys and values). A query at position p sees the rows whose position is ≤ p; query
  * head h reads KV head h / (heads / kvHeads) (GQA). Scores and softmax in F32 (max-subtracted, exp summed
- * in double). One token (decode) is split over its KV heads, the query heads of each group reading every row once; a prefill chunk of
- * several tokens runs blocked ({@link PrefillAttention}). One instance per {@link Transformer} (its loop bodies and
- * buffers are reused, so an instance serves one forward pass at a time).
+ * in double). One token (decode) is split over its KV heads, the query heads of each group reading every row once;
+ * a prefill chunk of several tokens runs blocked ({@link PrefillAttention}). One instance per {@link Transformer}
+ * (its loop bodies and buffers are reused, so an instance serves one forward pass at a time).
  */
 final class Attention {
     private final int heads;
@@ -32,7 +32,7 @@ final class Attention {
         this.groupSize = c.groupSize();
         this.scale = (float) (1.0 / Math.sqrt(c.headDim()));
         this.blocked = new PrefillAttention(c);
-        this.kvHeads = c.heads() / c.groupSize();
+        this.kvHeads = c.kvHeads();
         int tileFloats = HeadRows.TILE_ROWS * c.headDim();
         this.tiles = ThreadLocal.withInitial(() -> new float[tileFloats]);
     }
