@@ -34,27 +34,7 @@ class AttentionTest {
         }
         for (int t = 0; t < n; t++) {
             for (int h = 0; h < heads; h++) {
-                var rows = cache.head(0, h / 4);
-                float[] k = new float[hd], v = new float[hd];
-                double[] s = new double[rows.size()];
-                double max = Double.NEGATIVE_INFINITY;
-                int visible = 0;
-                for (int r = 0; r < rows.size(); r++) {
-                    if (rows.position(r) > positions[t]) continue;
-                    rows.readKey(r, k, 0);
-                    double d = 0;
-                    for (int i = 0; i < hd; i++) d += q[(t * heads + h) * hd + i] * k[i];
-                    s[r] = d / Math.sqrt(hd);
-                    max = Math.max(max, s[r]);
-                    visible++;
-                }
-                double sum = 0;
-                for (int r = 0; r < visible; r++) sum += Math.exp(s[r] - max);
-                double[] expected = new double[hd];
-                for (int r = 0; r < visible; r++) {
-                    rows.readValue(r, v, 0);
-                    for (int i = 0; i < hd; i++) expected[i] += Math.exp(s[r] - max) / sum * v[i];
-                }
+                double[] expected = NaiveAttention.of(cache.head(0, h / 4), q, (t * heads + h) * hd, positions[t]);
                 for (int i = 0; i < hd; i++) {
                     assertEquals(expected[i], out[(t * heads + h) * hd + i], 1e-5, "token " + t + " head " + h);
                 }
@@ -84,24 +64,7 @@ class AttentionTest {
             new Attention(c).apply(cache, 0, q, new int[] {position}, 1, out, pool);
         }
         for (int h = 0; h < heads; h++) {
-            HeadRows kv = cache.head(0, h / group);
-            float[] k = new float[hd], v = new float[hd];
-            double[] s = new double[kv.size()];
-            double max = Double.NEGATIVE_INFINITY;
-            for (int r = 0; r < kv.size(); r++) {
-                kv.readKey(r, k, 0);
-                double d = 0;
-                for (int i = 0; i < hd; i++) d += (double) q[h * hd + i] * k[i];
-                s[r] = d / Math.sqrt(hd);
-                max = Math.max(max, s[r]);
-            }
-            double sum = 0;
-            for (int r = 0; r < kv.size(); r++) sum += Math.exp(s[r] - max);
-            double[] expected = new double[hd];
-            for (int r = 0; r < kv.size(); r++) {
-                kv.readValue(r, v, 0);
-                for (int i = 0; i < hd; i++) expected[i] += Math.exp(s[r] - max) / sum * v[i];
-            }
+            double[] expected = NaiveAttention.of(cache.head(0, h / group), q, h * hd, position);
             for (int i = 0; i < hd; i++) assertEquals(expected[i], out[h * hd + i], 1e-5, storage + ", head " + h + ", channel " + i);
         }
     }

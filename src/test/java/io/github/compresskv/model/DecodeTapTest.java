@@ -27,24 +27,7 @@ class DecodeTapTest {
                 for (int h = 0; h < c.heads(); h++) {
                     HeadRows rows = kv.head(layer, c.kvHeadOf(h));
                     assertEquals(10, rows.size(), "the decoded token's row is in the cache");
-                    double[] s = new double[rows.size()];
-                    double max = Double.NEGATIVE_INFINITY;
-                    float[] key = new float[d];
-                    for (int r = 0; r < s.length; r++) {
-                        rows.readKey(r, key, 0);
-                        double dot = 0;
-                        for (int i = 0; i < d; i++) dot += (double) query[h * d + i] * key[i];
-                        s[r] = dot / Math.sqrt(d);
-                        max = Math.max(max, s[r]);
-                    }
-                    double sum = 0;
-                    for (int r = 0; r < s.length; r++) sum += s[r] = Math.exp(s[r] - max);
-                    float[] value = new float[d];
-                    double[] expected = new double[d];
-                    for (int r = 0; r < s.length; r++) {
-                        rows.readValue(r, value, 0);
-                        for (int i = 0; i < d; i++) expected[i] += s[r] / sum * value[i];
-                    }
+                    double[] expected = NaiveAttention.of(rows, query, h * d, Integer.MAX_VALUE);
                     for (int i = 0; i < d; i++) assertEquals(expected[i], out[h * d + i], 1e-5, "layer " + layer + " head " + h);
                 }
             });
