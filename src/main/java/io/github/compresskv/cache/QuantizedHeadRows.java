@@ -123,6 +123,19 @@ final class QuantizedHeadRows extends HeadRows {
     }
 
     @Override
+    public void groupKeyScores(float[] q, int qOff, int queries, float scale, int rows, float[] out, int outStride, float[] tile) {
+        // one query head alone (no GQA sharing) is faster with the fused kernels than with dequantized tiles
+        if (queries == 1) keyScores(q, qOff, scale, rows, out, 0);
+        else super.groupKeyScores(q, qOff, queries, scale, rows, out, outStride, tile);
+    }
+
+    @Override
+    public void groupAccumulateValues(float[] w, int wStride, int queries, int rows, float[] out, int outOff, float[] tile) {
+        if (queries == 1) accumulateValues(w, 0, rows, out, outOff);
+        else super.groupAccumulateValues(w, wStride, queries, rows, out, outOff, tile);
+    }
+
+    @Override
     protected void store(int row, float[] key, int keyOff, float[] value, int valueOff) {
         int base = (row - quantRows) * headDim;
         for (int i = 0; i < headDim; i++) {

@@ -43,9 +43,10 @@ class AttentionTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"F32, 1", "F32, 2", "F32, 3", "F16, 2", "Q8, 2", "Q4, 1", "Q4, 2", "Q4, 3", "Q4, 4"})
+    @CsvSource({"F32, 1", "F32, 2", "F32, 3", "F16, 2", "F16, 8", "Q8, 2", "Q8, 8", "Q4, 1", "Q4, 2", "Q4, 3", "Q4, 4", "Q4, 8"})
     void decodeOfAGroupReadingTilesMatchesNaiveAttention(KvStorage storage, int threads) {
         // more rows than a tile, a partial last tile, a compressed head, and query heads split into parts per KV head
+        // (8 threads: one query head per part, which quantized rows serve with their single-query kernels)
         ModelConfig c = ModelConfig.from(new SyntheticModel(SyntheticModel.Spec.of("llama"), 1));
         int hd = c.headDim(), heads = c.heads(), group = heads / c.kvHeads();
         SplittableRandom rnd = new SplittableRandom(7);
