@@ -77,6 +77,13 @@ public final class KvCache {
     /** Number of rows stored for one head. */
     public int rows(int layer, int kvHead) { return heads[layer][kvHead].size(); }
 
+    /** Makes room for {@code more} rows beyond the current ones in every head, so that appending them allocates nothing. */
+    public void reserveRows(int more) {
+        for (HeadRows[] layer : heads) {
+            for (HeadRows h : layer) h.reserve(h.size() + more);
+        }
+    }
+
     /** Appends one row (key and value of headDim floats) at {@code position} to one head. */
     public void append(int layer, int kvHead, float[] key, int keyOff, float[] value, int valueOff, int position) {
         heads[layer][kvHead].append(key, keyOff, value, valueOff, position);

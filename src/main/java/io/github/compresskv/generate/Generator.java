@@ -31,9 +31,15 @@ final class Generator {
         this.onText = onText;
     }
 
+    /** Rows reserved for decoding before the first step (more grow as the cache does). */
+    static final int DECODE_RESERVE = 1024;
+
     GenerationResult run(int promptTokens, double prefillMs) {
         long t0 = System.nanoTime();
         session.flushPending();
+        // room for the tokens to come, up to a bound: growing a long cache by half its size at the first step would
+        // copy it and leave a third of it unused
+        session.cache().reserveRows(Math.min(stop.maxTokens(), DECODE_RESERVE));
         StopStringMatcher matcher = new StopStringMatcher(stop.stopStrings());
         StringBuilder text = new StringBuilder();
         int[] ids = new int[Math.min(stop.maxTokens(), 1024)];

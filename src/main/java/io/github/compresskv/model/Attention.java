@@ -19,10 +19,13 @@ final class Attention {
     private final int headDim;
     private final int groupSize;
     private final float scale;
-    /** Per worker thread score buffer, grown to the longest row count seen (no allocation in steady state). */
-    private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[256]);
-    /** Per worker thread rows of keys or values converted to floats for the grouped decode kernels. */
-    private final ThreadLocal<float[]> tiles;
+    /**
+     * Per thread score buffer, grown to the most scores seen (no allocation in steady state). Shared by every instance
+     * (a thread runs one attention at a time), so that a new transformer for each sequence does not grow its own.
+     */
+    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[256]);
+    /** Per thread rows of keys or values converted to floats for the grouped decode kernels, shared likewise. */
+    private static final ThreadLocal<float[]> TILES = ThreadLocal.withInitial(() -> new float[0]);
     private final int kvHeads;
     private final PrefillAttention blocked;
 
@@ -33,8 +36,6 @@ final class Attention {
         this.scale = (float) (1.0 / Math.sqrt(c.headDim()));
         this.blocked = new PrefillAttention(c);
         this.kvHeads = c.kvHeads();
-        int tileFloats = HeadRows.TILE_ROWS * c.headDim();
-        this.tiles = ThreadLocal.withInitial(() -> new float[tileFloats]);
     }
 
     /**
@@ -96,12 +97,16 @@ final class Attention {
     /** Writes the attention outputs of the query heads h0 .. h0 + queries − 1 (all of one KV head) for one token. */
     private void attendGroup(HeadRows rows, float[] q, int h0, int queries, int position, float[] out) {
         int visible = rows.visibleRows(position);
-        float[] s = scratch.get();
+        float[] s = SCORES.get();
         if (s.length < queries * visible) {
             s = new float[Math.max(queries * visible, s.length * 2)];
-            scratch.set(s);
+            SCORES.set(s);
         }
-        float[] tile = tiles.get();
+        float[] tile = TILES.get();
+        if (tile.length < HeadRows.TILE_ROWS * headDim) {
+            tile = new float[HeadRows.TILE_ROWS * headDim];
+            TILES.set(tile);
+        }
         rows.groupKeyScores(q, h0 * headDim, queries, scale, visible, s, visible, tile);
         for (int j = 0; j < queries; j++) VectorMath.softmax(s, j * visible, visible);
         java.util.Arrays.fill(out, h0 * headDim, (h0 + queries) * headDim, 0f);
@@ -134,10 +139,10 @@ final class Attention {
     /** One query's softmax probabilities over the rows it sees, in this thread's scratch (valid until the next call). */
     private float[] probabilities(HeadRows rows, float[] q, int qOff, int position) {
         int visible = rows.visibleRows(position);
-        float[] s = scratch.get();
+        float[] s = SCORES.get();
         if (s.length < visible) {
             s = new float[Math.max(visible, s.length * 2)];
-            scratch.set(s);
+            SCORES.set(s);
         }
         rows.keyScores(q, qOff, scale, visible, s, 0);
         VectorMath.softmax(s, 0, visible);

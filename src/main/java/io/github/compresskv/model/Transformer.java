@@ -130,6 +130,9 @@ public final class Transformer {
         for (int t : tokens) checkToken(t);
         float[] chunkLogits = allLogits == null ? null : new float[Math.min(chunk, tokens.length) * c.vocab()];
         cache.stage(); // a quantized cache: rows wait in half precision for a compression's scores; decode (or finish) seals
+        // room for the whole prompt at once: grown chunk by chunk, the arrays end up to half unused, and each growth
+        // leaves the old arrays as garbage that the heap has to hold until it is collected
+        cache.reserveRows(tokens.length);
         for (int from = 0; from < tokens.length; from += chunk) {
             int n = Math.min(chunk, tokens.length - from);
             int p0 = cache.nextPosition();
