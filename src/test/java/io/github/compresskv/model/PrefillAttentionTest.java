@@ -1,6 +1,5 @@
 package io.github.compresskv.model;
 
-import io.github.compresskv.cache.HeadRows;
 import io.github.compresskv.cache.KvCache;
 import io.github.compresskv.cache.KvStorage;
 import io.github.compresskv.tensor.Parallel;
@@ -57,37 +56,13 @@ class PrefillAttentionTest {
         int group = heads / kvHeads;
         for (int t = 0; t < n; t++) {
             for (int h = 0; h < heads; h++) {
-                double[] expected = naive(cache.head(0, h / group), q, (t * heads + h) * headDim, positions[t], headDim);
+                double[] expected = NaiveAttention.of(cache.head(0, h / group), q, (t * heads + h) * headDim, positions[t]);
                 for (int i = 0; i < headDim; i++) {
                     assertEquals(expected[i], out[(t * heads + h) * headDim + i], 2e-5 + 1e-4 * Math.abs(expected[i]),
                             "token " + t + " head " + h + " dim " + i);
                 }
             }
         }
-    }
-
-    /** softmax(q · k / sqrt(d)) · v over the rows at positions ≤ position, in double. */
-    private static double[] naive(HeadRows rows, float[] q, int qOff, int position, int hd) {
-        float[] k = new float[hd], v = new float[hd];
-        int visible = rows.visibleRows(position);
-        double[] s = new double[visible];
-        double max = Double.NEGATIVE_INFINITY;
-        for (int r = 0; r < visible; r++) {
-            rows.readKey(r, k, 0);
-            double d = 0;
-            for (int i = 0; i < hd; i++) d += (double) q[qOff + i] * k[i];
-            s[r] = d / Math.sqrt(hd);
-            max = Math.max(max, s[r]);
-        }
-        double sum = 0;
-        for (int r = 0; r < visible; r++) sum += Math.exp(s[r] - max);
-        double[] out = new double[hd];
-        for (int r = 0; r < visible; r++) {
-            rows.readValue(r, v, 0);
-            double p = Math.exp(s[r] - max) / sum;
-            for (int i = 0; i < hd; i++) out[i] += p * v[i];
-        }
-        return out;
     }
 
     private static float[] vec(SplittableRandom rnd, int n, double amplitude) {
