@@ -93,9 +93,15 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows, Quantize
     /** Bytes allocated for keys and values (capacity, not size). */
     public long allocatedBytes() { return (long) positions.length * headDim * 2 * storage().bytesPerValue(); }
 
-    /** Makes room for at least {@code rows} rows without further allocation. */
-    public void reserve(int rows) {
-        if (rows > positions.length) resize(Math.max(rows, positions.length + (positions.length >> 1) + 8));
+    /** Makes room for at least {@code rows} rows without further allocation: exactly that many when it must grow. */
+    public void reserve(int rows) { ensureCapacity(rows, false); }
+
+    /**
+     * Room for {@code rows} rows; {@code geometric}: by half again the current capacity at least (appends, one row at
+     * a time, so that growing stays amortized), else exactly {@code rows} (a caller that knows how many will come).
+     */
+    protected void ensureCapacity(int rows, boolean geometric) {
+        if (rows > positions.length) resize(geometric ? Math.max(rows, positions.length + (positions.length >> 1) + 8) : rows);
     }
 
     /** Appends a row; its position must be larger than the last row's. */
@@ -103,7 +109,7 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows, Quantize
         if (size > 0 && position <= positions[size - 1]) {
             throw new IllegalArgumentException("positions must increase: appending " + position + " after " + positions[size - 1]);
         }
-        reserve(size + 1);
+        ensureCapacity(size + 1, true);
         store(size, key, keyOff, value, valueOff);
         positions[size] = position;
         size++;

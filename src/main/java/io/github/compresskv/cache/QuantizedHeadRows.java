@@ -145,16 +145,16 @@ final class QuantizedHeadRows extends HeadRows {
     }
 
     @Override
-    public void reserve(int rows) {
-        super.reserve(rows);
+    protected void ensureCapacity(int rows, boolean geometric) {
+        super.ensureCapacity(rows, geometric);
         int tail = staging ? rows - quantRows : Math.min(rows - quantRows, GROUP);
         if (tail * headDim > tailKeys.length) {
-            int cap = Math.max(tail, tailKeys.length / headDim + (tailKeys.length / headDim >> 1) + 8);
+            int cap = geometric ? Math.max(tail, tailKeys.length / headDim + (tailKeys.length / headDim >> 1) + 8) : tail;
             if (!staging) cap = Math.min(cap, Math.max(tail, GROUP));
             tailKeys = grown(tailKeys, (size - quantRows) * headDim, cap * headDim);
             tailValues = grown(tailValues, (size - quantRows) * headDim, cap * headDim);
         }
-        if (!staging) ensureCodes(rows / GROUP * GROUP, false);
+        if (!staging) ensureCodes(rows / GROUP * GROUP, !geometric);
     }
 
     @Override

@@ -189,7 +189,7 @@ public final class Transformer {
         Projections.addBias(v, n, lw.bv());
         positionHeads(lw, n);
         for (int h = 0; h < c.kvHeads(); h++) {
-            cache.head(l, h).reserve(cache.rows(l, h) + n);
+            // no reserve here: a prompt reserved its rows before its first chunk, and appends grow geometrically
             for (int t = 0; t < n; t++) {
                 int off = t * c.kvDim() + h * c.headDim();
                 cache.append(l, h, k, off, v, off, positions[t]);
