@@ -59,11 +59,7 @@ final class Http {
             return;
         }
         ex.getResponseHeaders().set("Connection", "close");
-        byte[] body = Json.MAPPER.writeValueAsBytes(Json.error(e));
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(e.status(), body.length);
-        OutputStream out = ex.getResponseBody();
-        out.write(body);
+        OutputStream out = open(ex, e.status(), "application/json", Json.MAPPER.writeValueAsBytes(Json.error(e)));
         out.flush();
         // Closing a socket with unread bytes makes TCP send a reset, which can destroy the answer before the client
         // has read it; so the answer goes out first and the rest of the body is read and dropped (bounded) before close.
@@ -112,11 +108,16 @@ final class Http {
     }
 
     static void send(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
+        open(ex, status, contentType, body).close();
+    }
+
+    /** Sends the status, headers and body, and returns the response stream still open (closing it ends the exchange). */
+    private static OutputStream open(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
         ex.getResponseHeaders().set("Content-Type", contentType);
         ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-        }
+        OutputStream out = ex.getResponseBody();
+        out.write(body);
+        return out;
     }
 
     static void sendText(HttpExchange ex, int status, String contentType, String text) throws IOException {
