@@ -170,16 +170,14 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows, Quantize
     /**
      * out[j · outStride + r] = scale · (q_j · key_r) for the {@code queries} query heads j whose vectors lie one after
      * the other from q[qOff], r in [0, rows): the query heads of one GQA group, which read (and convert) each key row
-     * once instead of once per head: tiles of rows converted to floats into {@code tile} (at least {@link #TILE_ROWS} ×
-     * headDim floats), or read in place when they are floats already.
+     * once instead of once per head. {@code tile}: scratch of at least {@link #TILE_ROWS} × headDim floats.
      */
     public void groupKeyScores(float[] q, int qOff, int queries, float scale, int rows, float[] out, int outStride, float[] tile) {
-        float[] floats = keysAsFloats(), src = floats == null ? tile : floats;
         for (int r0 = 0; r0 < rows; r0 += TILE_ROWS) {
-            int n = Math.min(TILE_ROWS, rows - r0), at = floats == null ? 0 : r0 * headDim;
-            if (floats == null) readKeys(r0, r0 + n, tile, 0);
+            int n = Math.min(TILE_ROWS, rows - r0);
+            readKeys(r0, r0 + n, tile, 0);
             for (int j = 0; j < queries; j++) {
-                VectorMath.rowDots(src, at, headDim, n, q, qOff + j * headDim, headDim, scale, out, j * outStride + r0);
+                VectorMath.rowDots(tile, 0, headDim, n, q, qOff + j * headDim, headDim, scale, out, j * outStride + r0);
             }
         }
     }
@@ -189,21 +187,14 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows, Quantize
      * [0, rows): the value side of {@link #groupKeyScores}, with the same scratch.
      */
     public void groupAccumulateValues(float[] w, int wStride, int queries, int rows, float[] out, int outOff, float[] tile) {
-        float[] floats = valuesAsFloats(), src = floats == null ? tile : floats;
         for (int r0 = 0; r0 < rows; r0 += TILE_ROWS) {
-            int n = Math.min(TILE_ROWS, rows - r0), at = floats == null ? 0 : r0 * headDim;
-            if (floats == null) readValues(r0, r0 + n, tile, 0);
+            int n = Math.min(TILE_ROWS, rows - r0);
+            readValues(r0, r0 + n, tile, 0);
             for (int j = 0; j < queries; j++) {
-                VectorMath.weightedRowSum(w, j * wStride + r0, n, src, at, headDim, out, outOff + j * headDim, headDim);
+                VectorMath.weightedRowSum(w, j * wStride + r0, n, tile, 0, headDim, out, outOff + j * headDim, headDim);
             }
         }
     }
-
-    /** The key rows as row-major floats when they are stored so (read in place by the grouped kernels), else null. */
-    protected float[] keysAsFloats() { return null; }
-
-    /** As {@link #keysAsFloats} for the value rows. */
-    protected float[] valuesAsFloats() { return null; }
 
     protected abstract void store(int row, float[] key, int keyOff, float[] value, int valueOff);
 
