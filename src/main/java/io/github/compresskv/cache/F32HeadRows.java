@@ -53,8 +53,9 @@ final class F32HeadRows extends HeadRows {
     public void groupKeyScores(float[] q, int qOff, int queries, float scale, int rows, float[] out, int outStride, float[] tile) {
         // the rows are floats already: a tile is a range of them, read in place (its own loop: one shared loop for
         // every type with a hook for in-place rows once let C2 box vectors in decode)
-        for (int r0 = 0; r0 < rows; r0 += TILE_ROWS) {
-            int n = Math.min(TILE_ROWS, rows - r0);
+        int tr = tileRows(headDim);
+        for (int r0 = 0; r0 < rows; r0 += tr) {
+            int n = Math.min(tr, rows - r0);
             for (int j = 0; j < queries; j++) {
                 VectorMath.rowDots(keys, r0 * headDim, headDim, n, q, qOff + j * headDim, headDim, scale, out, j * outStride + r0);
             }
@@ -63,8 +64,9 @@ final class F32HeadRows extends HeadRows {
 
     @Override
     public void groupAccumulateValues(float[] w, int wStride, int queries, int rows, float[] out, int outOff, float[] tile) {
-        for (int r0 = 0; r0 < rows; r0 += TILE_ROWS) {
-            int n = Math.min(TILE_ROWS, rows - r0);
+        int tr = tileRows(headDim);
+        for (int r0 = 0; r0 < rows; r0 += tr) {
+            int n = Math.min(tr, rows - r0);
             for (int j = 0; j < queries; j++) {
                 VectorMath.weightedRowSum(w, j * wStride + r0, n, values, r0 * headDim, headDim, out, outOff + j * headDim, headDim);
             }

@@ -168,13 +168,25 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows, Quantize
     public static final int TILE_ROWS = 128;
 
     /**
+     * Rows per tile for this head size: at most {@link #TILE_ROWS}, and 16 KB of floats at most, so that a tile stays
+     * in a 32 KB L1 next to the queries and outputs (128 rows at head size 32, 64 at 64, 32 at 128).
+     */
+    public static int tileRows(int headDim) { return Math.max(8, Math.min(TILE_ROWS, 4096 / headDim)); }
+
+    /**
      * out[j · outStride + r] = scale · (q_j · key_r) for the {@code queries} query heads j whose vectors lie one after
      * the other from q[qOff], r in [0, rows): the query heads of one GQA group, which read (and convert) each key row
      * once instead of once per head. {@code tile}: scratch of at least {@link #TILE_ROWS} × headDim floats.
      */
     public void groupKeyScores(float[] q, int qOff, int queries, float scale, int rows, float[] out, int outStride, float[] tile) {
-        for (int r0 = 0; r0 < rows; r0 += TILE_ROWS) {
-            int n = Math.min(TILE_ROWS, rows - r0);
+        tileKeyScores(q, qOff, queries, scale, 0, rows, out, outStride, tile);
+    }
+
+    /** {@link #groupKeyScores} over the rows [from, to) only, through tiles of {@link #readKeys}. */
+    protected final void tileKeyScores(float[] q, int qOff, int queries, float scale, int from, int rows, float[] out, int outStride, float[] tile) {
+        int tr = tileRows(headDim);
+        for (int r0 = from; r0 < rows; r0 += tr) {
+            int n = Math.min(tr, rows - r0);
             readKeys(r0, r0 + n, tile, 0);
             for (int j = 0; j < queries; j++) {
                 VectorMath.rowDots(tile, 0, headDim, n, q, qOff + j * headDim, headDim, scale, out, j * outStride + r0);
@@ -187,8 +199,14 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows, Quantize
      * [0, rows): the value side of {@link #groupKeyScores}, with the same scratch.
      */
     public void groupAccumulateValues(float[] w, int wStride, int queries, int rows, float[] out, int outOff, float[] tile) {
-        for (int r0 = 0; r0 < rows; r0 += TILE_ROWS) {
-            int n = Math.min(TILE_ROWS, rows - r0);
+        tileAccumulateValues(w, wStride, queries, 0, rows, out, outOff, tile);
+    }
+
+    /** {@link #groupAccumulateValues} over the rows [from, to) only, through tiles of {@link #readValues}. */
+    protected final void tileAccumulateValues(float[] w, int wStride, int queries, int from, int rows, float[] out, int outOff, float[] tile) {
+        int tr = tileRows(headDim);
+        for (int r0 = from; r0 < rows; r0 += tr) {
+            int n = Math.min(tr, rows - r0);
             readValues(r0, r0 + n, tile, 0);
             for (int j = 0; j < queries; j++) {
                 VectorMath.weightedRowSum(w, j * wStride + r0, n, tile, 0, headDim, out, outOff + j * headDim, headDim);

@@ -6,9 +6,15 @@ package io.github.compresskv.cache;
  * <p>Codes: {@code bits} per element, unsigned u in [0, 2^bits − 1], value = offset + scale · u with a half-precision
  * scale and offset. Keys share one (scale, offset) per channel over a group of {@link #GROUP} rows (KIVI's per-channel
  * keys: a few key channels carry large magnitudes, and per channel their range stays small); values share one per row
- * and block of {@link #block()} channels (per token). A row's codes lie in blocks of {@code block} channels: 8-bit codes
- * are stored as u − 128 in a signed byte, channel order; 4-bit codes pack channel i of a block in the low nibble of
- * byte i and channel i + block/2 in the high nibble (one byte load yields two runs of consecutive channels).
+ * and block of {@link #block()} channels (per token). 8-bit codes are stored as u − 128 in a signed byte.
+ *
+ * <p>Value codes lie row by row, in blocks of {@code block} channels: 8-bit in channel order; 4-bit with channel i of a
+ * block in the low nibble of byte i and channel i + block/2 in the high nibble (one byte load yields two runs of
+ * consecutive channels). Key codes lie group by group ({@link #GROUP} rows × {@link #rowBytes()} bytes each) and inside a
+ * group channel by channel, {@link #keyChannelBytes()} bytes per channel, as KIVI packs keys along the tokens: 8-bit
+ * in row order; 4-bit with row i of the group in the low nibble of byte i and row i + GROUP/2 in the high nibble. One
+ * load then gives one channel of many rows, so decode scores rows in vector lanes (one lane per row) with no
+ * reduction across lanes per row.
  *
  * <p>The offset is rounded down and the scale up to half precision, so every element of the range gets a code
  * within [0, 2^bits − 1] (rounding the offset to nearest could push a channel with a large offset and a small range
@@ -72,7 +78,29 @@ record QuantLayout(int bits, int headDim, int block) {
         return Math.max(0, Math.min(maxCode(), u));
     }
 
-    /** Writes code u of channel c into the row whose codes start at {@code rowAt}. */
+    /** Bytes of one channel's codes in one key group. */
+    int keyChannelBytes() { return GROUP * bits / 8; }
+
+    /** Writes key code u of channel c of row {@code row} (group-major, channel-major inside a group). */
+    void putKey(byte[] codes, int row, int c, int u) {
+        int at = keyAt(row, c), i = row % GROUP;
+        if (bits == 8) codes[at] = (byte) (u - Q8_BIAS);
+        else codes[at] = (byte) (i < GROUP / 2 ? (codes[at] & 0xF0) | u : (codes[at] & 0x0F) | (u << 4));
+    }
+
+    /** Key code u of channel c of row {@code row}. */
+    int getKey(byte[] codes, int row, int c) {
+        int v = codes[keyAt(row, c)];
+        if (bits == 8) return v + Q8_BIAS;
+        return row % GROUP < GROUP / 2 ? v & 0xF : (v >>> 4) & 0xF;
+    }
+
+    private int keyAt(int row, int c) {
+        int i = row % GROUP;
+        return (row / GROUP) * GROUP * rowBytes() + c * keyChannelBytes() + (bits == 8 ? i : i % (GROUP / 2));
+    }
+
+    /** Writes value code u of channel c into the row whose codes start at {@code rowAt}. */
     void put(byte[] codes, int rowAt, int c, int u) {
         if (bits == 8) {
             codes[rowAt + c] = (byte) (u - Q8_BIAS);
@@ -83,7 +111,7 @@ record QuantLayout(int bits, int headDim, int block) {
         codes[at] = (byte) (i < half ? (codes[at] & 0xF0) | u : (codes[at] & 0x0F) | (u << 4));
     }
 
-    /** Code u of channel c of the row whose codes start at {@code rowAt}. */
+    /** Value code u of channel c of the row whose codes start at {@code rowAt}. */
     int get(byte[] codes, int rowAt, int c) {
         if (bits == 8) return codes[rowAt + c] + Q8_BIAS;
         int b = c / block, i = c % block, half = block / 2;

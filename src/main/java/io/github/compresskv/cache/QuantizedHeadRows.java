@@ -124,15 +124,25 @@ final class QuantizedHeadRows extends HeadRows {
 
     @Override
     public void groupKeyScores(float[] q, int qOff, int queries, float scale, int rows, float[] out, int outStride, float[] tile) {
-        // one query head alone (no GQA sharing) is faster with the fused kernels than with dequantized tiles
-        if (queries == 1) keyScores(q, qOff, scale, rows, out, 0);
-        else super.groupKeyScores(q, qOff, queries, scale, rows, out, outStride, tile);
+        int quant = Math.min(rows, quantRows);
+        QuantKernels.groupKeyScores(lay, keyCodes, keyParams, quant, q, qOff, queries, scale, out, 0, outStride, tile);
+        if (rows > quant) tileKeyScores(q, qOff, queries, scale, quant, rows, out, outStride, tile);
     }
 
     @Override
     public void groupAccumulateValues(float[] w, int wStride, int queries, int rows, float[] out, int outOff, float[] tile) {
-        if (queries == 1) accumulateValues(w, 0, rows, out, outOff);
-        else super.groupAccumulateValues(w, wStride, queries, rows, out, outOff, tile);
+        // one query head alone (no GQA sharing) is faster with the fused kernel, which converts in registers
+        if (queries == 1) {
+            accumulateValues(w, 0, rows, out, outOff);
+            return;
+        }
+        if (!QuantKernels.groupValuesVectorized(lay)) {
+            super.groupAccumulateValues(w, wStride, queries, rows, out, outOff, tile);
+            return;
+        }
+        int quant = Math.min(rows, quantRows);
+        QuantKernels.groupValues(lay, valueCodes, valueParams, quant, w, wStride, queries, out, outOff, tile);
+        if (rows > quant) tileAccumulateValues(w, wStride, queries, quant, rows, out, outOff, tile);
     }
 
     @Override
@@ -204,7 +214,7 @@ final class QuantizedHeadRows extends HeadRows {
                 lay.encodeParams(lo, hi, keyParams, p + c, p + hd + c);
                 float s = Float.float16ToFloat(keyParams[p + c]), o = Float.float16ToFloat(keyParams[p + hd + c]);
                 for (int r = 0; r < GROUP; r++) {
-                    lay.put(keyCodes, (row0 + r) * rb, c, lay.code(Float.float16ToFloat(tailKeys[t0 + r * hd + c]), s, o));
+                    lay.putKey(keyCodes, row0 + r, c, lay.code(Float.float16ToFloat(tailKeys[t0 + r * hd + c]), s, o));
                 }
             }
             for (int r = 0; r < GROUP; r++) {

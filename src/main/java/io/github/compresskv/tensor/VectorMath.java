@@ -54,8 +54,9 @@ public final class VectorMath {
 
     /**
      * out[outOff + r] = scale · (x[r · stride ..] · q[qOff ..]) over n elements, for r < rows: attention scores of one
-     * query against row-major keys. Rows of 2 or 4 vectors (head sizes 32/64 at 512 bits, 64/128 at 256 bits) keep
-     * the query in registers and score two rows per step; other sizes call {@link #dot} per row.
+     * query against row-major keys. Rows of 2 or 4 vectors (head sizes 32/64 at 512 bits, 16/32 at 256 bits) keep
+     * the query in registers and score two rows per step; longer rows of whole pairs of vectors (64, 128 at 256 bits)
+     * score two rows per step too, reading the query as they go; other sizes call {@link #dot} per row.
      */
     public static void rowDots(float[] x, int stride, int rows, float[] q, int qOff, int n, float scale, float[] out, int outOff) {
         rowDots(x, 0, stride, rows, q, qOff, n, scale, out, outOff);
@@ -88,9 +89,30 @@ public final class VectorMath {
                 out[outOff + r + 1] = scale * sb.reduceLanes(VectorOperators.ADD);
             }
             for (; r < rows; r++) out[outOff + r] = scale * dot(x, xOff + r * stride, q, qOff, n);
+        } else if (n % (2 * L) == 0) {
+            rowDotsByPairs(x, xOff, stride, rows, q, qOff, n, scale, out, outOff);
         } else {
             for (int r = 0; r < rows; r++) out[outOff + r] = scale * dot(x, xOff + r * stride, q, qOff, n);
         }
+    }
+
+    /** {@link #rowDots} for rows of whole pairs of vectors longer than four: two rows per step, the query read as they go. */
+    private static void rowDotsByPairs(float[] x, int xOff, int stride, int rows, float[] q, int qOff, int n, float scale, float[] out, int outOff) {
+        int r = 0;
+        for (; r + 2 <= rows; r += 2) {
+            int a = xOff + r * stride, b = a + stride;
+            FloatVector sa = FloatVector.zero(F), ta = sa, sb = sa, tb = sa;
+            for (int j = 0; j < n; j += 2 * L) {
+                FloatVector q0 = FloatVector.fromArray(F, q, qOff + j), q1 = FloatVector.fromArray(F, q, qOff + j + L);
+                sa = FloatVector.fromArray(F, x, a + j).fma(q0, sa);
+                ta = FloatVector.fromArray(F, x, a + j + L).fma(q1, ta);
+                sb = FloatVector.fromArray(F, x, b + j).fma(q0, sb);
+                tb = FloatVector.fromArray(F, x, b + j + L).fma(q1, tb);
+            }
+            out[outOff + r] = scale * sa.add(ta).reduceLanes(VectorOperators.ADD);
+            out[outOff + r + 1] = scale * sb.add(tb).reduceLanes(VectorOperators.ADD);
+        }
+        for (; r < rows; r++) out[outOff + r] = scale * dot(x, xOff + r * stride, q, qOff, n);
     }
 
     /**

@@ -157,6 +157,51 @@ class QuantizedHeadRowsTest {
 
     @ParameterizedTest
     @MethodSource("layouts")
+    void groupedKernelsOfSeveralQueryHeadsMatchTheDequantizedRows(KvStorage s, int hd) {
+        // decode's grouped kernels: keys scored with rows in lanes (pairs of query heads and a single one), values
+        // from unscaled code tiles; visible rows ending inside a group, on a group boundary, and in the residual
+        int n = 9 * G + 7;
+        float[][] k = rows(n, hd, 13), v = rows(n, hd, 14);
+        HeadRows rows = filled(s, hd, k, v, n).head(0, 0);
+        float[] keys = new float[n * hd], values = new float[n * hd];
+        rows.readKeys(0, n, keys, 0);
+        rows.readValues(0, n, values, 0);
+        Random rnd = new Random(15);
+        float[] tile = new float[HeadRows.TILE_ROWS * hd];
+        for (int queries : new int[] {1, 2, 3}) {
+            float[] q = new float[2 + queries * hd];
+            for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextGaussian();
+            for (int visible : new int[] {5, G, 2 * G + 9, 8 * G, n}) {
+                float[] scores = new float[queries * visible];
+                rows.groupKeyScores(q, 2, queries, 0.25f, visible, scores, visible, tile);
+                float[] w = new float[queries * visible];
+                for (int j = 0; j < queries; j++) {
+                    for (int r = 0; r < visible; r++) {
+                        double ref = 0;
+                        for (int c = 0; c < hd; c++) ref += (double) q[2 + j * hd + c] * keys[r * hd + c];
+                        assertEquals(0.25 * ref, scores[j * visible + r], 2e-5 * (1 + Math.abs(ref)) * Math.sqrt(hd),
+                                s + " score, query " + j + " of " + queries + ", row " + r + " of " + visible);
+                        w[j * visible + r] = rnd.nextFloat();
+                    }
+                }
+                float[] out = new float[1 + queries * hd];
+                java.util.Arrays.fill(out, 1.5f);
+                rows.groupAccumulateValues(w, visible, queries, visible, out, 1, tile);
+                for (int j = 0; j < queries; j++) {
+                    for (int c = 0; c < hd; c++) {
+                        double ref = 1.5;
+                        for (int r = 0; r < visible; r++) ref += (double) w[j * visible + r] * values[r * hd + c];
+                        assertEquals(ref, out[1 + j * hd + c], 1e-4 * (1 + Math.abs(ref)) * Math.sqrt(visible),
+                                s + " value sum, query " + j + " of " + queries + ", channel " + c + ", " + visible + " rows");
+                    }
+                }
+                assertEquals(1.5f, out[0], "nothing written before the outputs");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("layouts")
     void residualQuantizesExactlyWhenAGroupFillsAndBytesCountEverything(KvStorage s, int hd) {
         float[][] k = rows(2 * G + 1, hd, 6);
         KvCache c = new KvCache(1, 1, hd, s);
