@@ -117,18 +117,17 @@ final class QuantKernels {
             return;
         }
         if (PARTS == 1 && half == 2 * BL) {
-            // blocks of 32 channels at 256 bits: a block's 16 bytes as two loads, written out (the general loop ran 3× slower)
-            for (int r = 0; r < n; r++) {
-                int at = (r0 + r) * rb, d = r * hd;
-                for (int bk = 0; bk < hd; bk += block) {
-                    IntVector a = (IntVector) ByteVector.fromArray(B, codes, at + bk / 2).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector b = (IntVector) ByteVector.fromArray(B, codes, at + bk / 2 + BL).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    int t = d + bk;
-                    ((FloatVector) a.and(0x0F).convert(VectorOperators.I2F, 0)).intoArray(tile, t);
-                    ((FloatVector) b.and(0x0F).convert(VectorOperators.I2F, 0)).intoArray(tile, t + BL);
-                    ((FloatVector) a.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).intoArray(tile, t + half);
-                    ((FloatVector) b.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).intoArray(tile, t + half + BL);
-                }
+            // blocks of 32 channels at 256 bits: the tile's rows are one run of 16-byte blocks, each two loads and 32 floats
+            // at twice its byte offset; one flat loop (per row and block it ran 2× slower)
+            int base = r0 * rb, bytes = n * rb;
+            for (int k = 0; k < bytes; k += 2 * BL) {
+                IntVector a = (IntVector) ByteVector.fromArray(B, codes, base + k).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector b = (IntVector) ByteVector.fromArray(B, codes, base + k + BL).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                int t = 2 * k;
+                ((FloatVector) a.and(0x0F).convert(VectorOperators.I2F, 0)).intoArray(tile, t);
+                ((FloatVector) b.and(0x0F).convert(VectorOperators.I2F, 0)).intoArray(tile, t + BL);
+                ((FloatVector) a.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).intoArray(tile, t + half);
+                ((FloatVector) b.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).intoArray(tile, t + half + BL);
             }
             return;
         }
@@ -455,9 +454,10 @@ final class QuantKernels {
             }
             keyCodesToTile(lay, codes, (g0 / GROUP) * groupBytes, tile);
             // channel-major codes to row-major values: value = offset + scale · u, exactly as the scalar path
-            for (int r = r0; r < r1; r++) {
-                int d = off + (r - from) * hd, t = r - g0;
-                for (int c = 0; c < hd; c++) dst[d + c] = Math.fma(so[c], tile[c * GROUP + t], so[hd + c]);
+            int d0 = off + (r0 - from) * hd;
+            for (int c = 0; c < hd; c++) {
+                float sc = so[c], o = so[hd + c];
+                for (int r = r0, t = c * GROUP + r0 - g0, d = d0 + c; r < r1; r++, t++, d += hd) dst[d] = Math.fma(sc, tile[t], o);
             }
         }
     }
@@ -503,18 +503,17 @@ final class QuantKernels {
                 TILE_PARAMS.set(pf);
             }
             VectorMath.fromF16(params, from * ps, pf, 0, (to - from) * ps);
-            for (int r = from; r < to; r++) {
-                int at = r * rb, d = off + (r - from) * hd;
-                for (int bi = 0, bk = 0; bk < hd; bi++, bk += block) {
-                    int p = (r - from) * ps + 2 * bi, lo = d + bk;
-                    FloatVector sc = FloatVector.broadcast(F, pf[p]), o = FloatVector.broadcast(F, pf[p + 1]);
-                    IntVector v = (IntVector) ByteVector.fromArray(B, codes, at + bk / 2).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector w = (IntVector) ByteVector.fromArray(B, codes, at + bk / 2 + BL).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    sc.fma((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0), o).intoArray(dst, lo);
-                    sc.fma((FloatVector) w.and(0x0F).convert(VectorOperators.I2F, 0), o).intoArray(dst, lo + BL);
-                    sc.fma((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0), o).intoArray(dst, lo + half);
-                    sc.fma((FloatVector) w.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0), o).intoArray(dst, lo + half + BL);
-                }
+            // the rows are one run of 16-byte blocks: block k / 16's scale and offset, 32 floats at off + 2k
+            int base = from * rb, bytes = (to - from) * rb;
+            for (int k = 0; k < bytes; k += 2 * BL) {
+                int p = 2 * (k / (2 * BL)), lo = off + 2 * k;
+                FloatVector sc = FloatVector.broadcast(F, pf[p]), o = FloatVector.broadcast(F, pf[p + 1]);
+                IntVector v = (IntVector) ByteVector.fromArray(B, codes, base + k).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector w = (IntVector) ByteVector.fromArray(B, codes, base + k + BL).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                sc.fma((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0), o).intoArray(dst, lo);
+                sc.fma((FloatVector) w.and(0x0F).convert(VectorOperators.I2F, 0), o).intoArray(dst, lo + BL);
+                sc.fma((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0), o).intoArray(dst, lo + half);
+                sc.fma((FloatVector) w.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0), o).intoArray(dst, lo + half + BL);
             }
             return;
         }
