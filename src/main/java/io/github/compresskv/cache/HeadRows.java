@@ -1,5 +1,6 @@
 package io.github.compresskv.cache;
 
+import io.github.compresskv.tensor.MatmulKernels;
 import io.github.compresskv.tensor.VectorMath;
 
 import java.util.Arrays;
@@ -157,6 +158,24 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows, Quantize
 
     /** Writes value rows [from, to) as F32, row-major, into {@code dst} from {@code off}. */
     public abstract void readValues(int from, int to, float[] dst, int off);
+
+    /**
+     * Keys of rows [from, from + n) as the prefill's matmul panels ({@link MatmulKernels#pack}: {@link MatmulKernels#PANEL}
+     * rows × headDim each, channel-major, the last panel zero-padded) into {@code panels} from 0; {@code rows}: scratch
+     * of at least n × headDim floats.
+     */
+    public void readKeyPanels(int from, int n, float[] panels, float[] rows) {
+        readKeys(from, from + n, rows, 0);
+        packPanels(rows, n, panels, 0);
+    }
+
+    /** Packs the row-major keys rows[0, n · headDim) into panels from panel index {@code firstPanel}. */
+    protected final void packPanels(float[] rows, int n, float[] panels, int firstPanel) {
+        int panel = MatmulKernels.PANEL;
+        for (int p = 0; p * panel < n; p++) {
+            MatmulKernels.pack(rows, p * panel * headDim, Math.min(panel, n - p * panel), headDim, panels, (firstPanel + p) * headDim * panel);
+        }
+    }
 
     /** out[outOff + r] = scale · (q · key_r) for r in [0, rows). */
     public abstract void keyScores(float[] q, int qOff, float scale, int rows, float[] out, int outOff);

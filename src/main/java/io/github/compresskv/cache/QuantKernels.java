@@ -1,5 +1,6 @@
 package io.github.compresskv.cache;
 
+import io.github.compresskv.tensor.MatmulKernels;
 import io.github.compresskv.tensor.Simd;
 import io.github.compresskv.tensor.VectorMath;
 import jdk.incubator.vector.ByteVector;
@@ -427,6 +428,31 @@ final class QuantKernels {
                     int oh = o + half;
                     c0.add(d0).add(offsets).add(FloatVector.fromArray(F, out, oh)).intoArray(out, oh);
                     if (PARTS == 2) c1.add(d1).add(offsets).add(FloatVector.fromArray(F, out, oh + L)).intoArray(out, oh + L);
+                }
+            }
+        }
+    }
+
+    /**
+     * Keys of the quantized rows [from, from + n) as matmul panels ({@link HeadRows#readKeyPanels}); from and n are
+     * multiples of GROUP and of the panel height. A group's channel-major codes are already a panel's layout: each
+     * channel's rows are dequantized in lanes and stored as they are.
+     */
+    static void keyPanels(QuantLayout lay, byte[] codes, short[] params, int from, int n, float[] panels) {
+        int hd = lay.headDim(), groupBytes = GROUP * lay.rowBytes(), panel = MatmulKernels.PANEL;
+        float[] so = groupParams(hd), tile = GROUP_TILE.get();
+        if (tile.length < GROUP * hd) {
+            tile = new float[GROUP * hd];
+            GROUP_TILE.set(tile);
+        }
+        for (int g0 = from; g0 < from + n; g0 += GROUP) {
+            VectorMath.fromF16(params, (g0 / GROUP) * 2 * hd, so, 0, 2 * hd);
+            keyCodesToTile(lay, codes, (g0 / GROUP) * groupBytes, tile);
+            for (int c = 0; c < hd; c++) {
+                FloatVector sc = FloatVector.broadcast(F, so[c]), o = FloatVector.broadcast(F, so[hd + c]);
+                for (int i = 0; i < GROUP; i += L) {
+                    int rr = g0 - from + i;
+                    sc.fma(FloatVector.fromArray(F, tile, c * GROUP + i), o).intoArray(panels, (rr / panel) * hd * panel + c * panel + rr % panel);
                 }
             }
         }

@@ -1,5 +1,6 @@
 package io.github.compresskv.cache;
 
+import io.github.compresskv.tensor.MatmulKernels;
 import io.github.compresskv.tensor.VectorMath;
 
 import java.util.Arrays;
@@ -104,6 +105,18 @@ final class QuantizedHeadRows extends HeadRows {
         if (from < q) QuantKernels.dequantizeValues(lay, valueCodes, valueParams, from, q, dst, off);
         int t = Math.max(from, quantRows);
         if (t < to) VectorMath.fromF16(tailValues, (t - quantRows) * headDim, dst, off + (t - from) * headDim, (to - t) * headDim);
+    }
+
+    @Override
+    public void readKeyPanels(int from, int n, float[] panels, float[] rows) {
+        // whole panels of whole groups straight from the channel-major codes; the rest (residual, a short end) via rows
+        int panel = MatmulKernels.PANEL, span = Math.max(panel, GROUP);
+        int direct = from % span == 0 ? Math.max(0, Math.min(from + n, quantRows) - from) / span * span : 0;
+        if (direct > 0) QuantKernels.keyPanels(lay, keyCodes, keyParams, from, direct, panels);
+        if (direct < n) {
+            readKeys(from + direct, from + n, rows, 0);
+            packPanels(rows, n - direct, panels, direct / panel);
+        }
     }
 
     @Override

@@ -99,10 +99,7 @@ final class PrefillAttention {
     /** Keys of rows [k0, k0 + nk) into key panels (PANEL keys × headDim each), values into value panels. */
     private void packBlock(HeadRows rows, int k0, int nk) {
         int panel = MatmulKernels.PANEL;
-        rows.readKeys(k0, k0 + nk, keyRows, 0);
-        for (int p = 0; p * panel < nk; p++) {
-            MatmulKernels.pack(keyRows, p * panel * headDim, Math.min(panel, nk - p * panel), headDim, keyPanels, p * headDim * panel);
-        }
+        rows.readKeyPanels(k0, nk, keyPanels, keyRows);
         if (headDim == panel) {
             rows.readValues(k0, k0 + nk, valuePanelData, 0); // row-major values are already one panel
             return;

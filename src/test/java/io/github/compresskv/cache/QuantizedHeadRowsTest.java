@@ -202,6 +202,26 @@ class QuantizedHeadRowsTest {
 
     @ParameterizedTest
     @MethodSource("layouts")
+    void keyPanelsForThePrefillEqualTheDequantizedRowsPacked(KvStorage s, int hd) {
+        // panels straight from the channel-major codes where whole groups allow, rows and pack elsewhere: same floats
+        int n = 9 * G + 7, panel = io.github.compresskv.tensor.MatmulKernels.PANEL;
+        HeadRows rows = filled(s, hd, rows(n, hd, 16), rows(n, hd, 17), n).head(0, 0);
+        for (int[] range : new int[][] {{0, n}, {0, 8 * G}, {2 * G, 5 * G + 3}, {G, 45}, {G + 3, 2 * G}, {8 * G, n - 8 * G}}) {
+            int from = range[0], count = range[1], panels = (count + panel - 1) / panel;
+            float[] got = new float[panels * panel * hd], scratch = new float[count * hd];
+            java.util.Arrays.fill(got, Float.NaN);
+            rows.readKeyPanels(from, count, got, scratch);
+            float[] keys = new float[count * hd], want = new float[got.length];
+            rows.readKeys(from, from + count, keys, 0);
+            for (int p = 0; p < panels; p++) {
+                io.github.compresskv.tensor.MatmulKernels.pack(keys, p * panel * hd, Math.min(panel, count - p * panel), hd, want, p * hd * panel);
+            }
+            assertArrayEquals(want, got, s + " rows " + from + " + " + count);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("layouts")
     void residualQuantizesExactlyWhenAGroupFillsAndBytesCountEverything(KvStorage s, int hd) {
         float[][] k = rows(2 * G + 1, hd, 6);
         KvCache c = new KvCache(1, 1, hd, s);
