@@ -24,6 +24,32 @@ abstract class KQuantWithMinsMatrix extends KQuantMatrix {
         GroupKernels.dequantize32WithMins(s.q, s.scale, s.min, n / 32, dst, dstOffset);
     }
 
+    /**
+     * The first pass of the integer kernels: for the row's super-blocks of {@code blockBytes} from byte {@code base},
+     * each sub-block's scale times its activation block's scale (d · sc · d_x) into {@code scale}, and the returned
+     * sum of the min terms Σ dmin · m · (d_x · Σq_x), which the kernels subtract at the end.
+     */
+    final float integerScales(long base, int blockBytes, Q8Activations x, float[] scale) {
+        int blocks = cols / BLOCK;
+        float[] xd = x.d, xs = x.dsum;
+        float minTotal = 0f;
+        for (int b = 0; b < blocks; b++) {
+            long o = base + (long) b * blockBytes;
+            float d = half(o), dmin = half(o + 2);
+            int w0 = data.get(INT, o + 4), w1 = data.get(INT, o + 8), w2 = data.get(INT, o + 12);
+            long scales = KScales.scales(w0, w2), mins = KScales.mins(w1, w2);
+            int xb = 8 * b;
+            for (int j = 0; j < 8; j++) scale[xb + j] = d * KScales.at(scales, j) * xd[xb + j];
+            // a tree of independent products: a running sum would be a chain of dependent scalar FMAs
+            float minSum = ((KScales.at(mins, 0) * xs[xb] + KScales.at(mins, 1) * xs[xb + 1])
+                    + (KScales.at(mins, 2) * xs[xb + 2] + KScales.at(mins, 3) * xs[xb + 3]))
+                    + ((KScales.at(mins, 4) * xs[xb + 4] + KScales.at(mins, 5) * xs[xb + 5])
+                    + (KScales.at(mins, 6) * xs[xb + 6] + KScales.at(mins, 7) * xs[xb + 7]));
+            minTotal += dmin * minSum;
+        }
+        return minTotal;
+    }
+
     /** Writes super-block b's 8 sub-block scales (d·sc) and mins (dmin·m), read from the block at byte offset o. */
     final void decodeScalesAndMins(long o, int b, QuantScratch s) {
         float d = half(o);

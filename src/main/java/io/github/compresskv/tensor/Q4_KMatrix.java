@@ -13,8 +13,6 @@ import java.lang.foreign.MemorySegment;
 import static io.github.compresskv.tensor.Q8Activations.B16;
 import static io.github.compresskv.tensor.Q8Activations.F8;
 import static io.github.compresskv.tensor.Q8Activations.S16;
-import static io.github.compresskv.tensor.Simd.HALF;
-import static io.github.compresskv.tensor.Simd.INT;
 import static io.github.compresskv.tensor.Simd.LE;
 import static io.github.compresskv.tensor.Simd.WIDE_BYTES;
 
@@ -72,23 +70,8 @@ final class Q4_KMatrix extends KQuantWithMinsMatrix {
         int blocks = cols / BLOCK;
         long base = row * rowBytes;
         short[] xq = x.q;
-        float[] xd = x.d, xs = x.dsum;
         float[] scale = QuantScratch.get().blockScales(8 * blocks);
-        float minTotal = 0f;
-        for (int b = 0; b < blocks; b++) {
-            long o = base + (long) b * BLOCK_BYTES;
-            float d = Float.float16ToFloat(data.get(HALF, o)), dmin = Float.float16ToFloat(data.get(HALF, o + 2));
-            int w0 = data.get(INT, o + 4), w1 = data.get(INT, o + 8), w2 = data.get(INT, o + 12);
-            long scales = KScales.scales(w0, w2), mins = KScales.mins(w1, w2);
-            int xb = 8 * b;
-            for (int j = 0; j < 8; j++) scale[xb + j] = d * KScales.at(scales, j) * xd[xb + j];
-            // a tree of independent products: a running sum would be a chain of dependent scalar FMAs
-            float minSum = ((KScales.at(mins, 0) * xs[xb] + KScales.at(mins, 1) * xs[xb + 1])
-                    + (KScales.at(mins, 2) * xs[xb + 2] + KScales.at(mins, 3) * xs[xb + 3]))
-                    + ((KScales.at(mins, 4) * xs[xb + 4] + KScales.at(mins, 5) * xs[xb + 5])
-                    + (KScales.at(mins, 6) * xs[xb + 6] + KScales.at(mins, 7) * xs[xb + 7]));
-            minTotal += dmin * minSum;
-        }
+        float minTotal = integerScales(base, BLOCK_BYTES, x, scale);
         FloatVector acc0 = FloatVector.zero(F8), acc1 = acc0;
         for (int k = 0; k < 4 * blocks; k++) {
             long qo = base + (long) (k >> 2) * BLOCK_BYTES + 16 + 32 * (k & 3);

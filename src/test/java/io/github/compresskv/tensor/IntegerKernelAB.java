@@ -10,7 +10,7 @@ import java.util.Random;
  * 1000 of warm-up: on the shared machine the minimum is steadier than JMH's averages, which need long warm-ups under
  * load (until C2 has compiled a kernel its vectors are boxed). Run after {@code mvn test-compile}:
  * <pre>java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes \
- *     io.github.compresskv.tensor.IntegerKernelAB Q4_0 Q4_1 Q5_0 Q5_1 Q4_K Q6_K</pre>
+ *     io.github.compresskv.tensor.IntegerKernelAB Q4_0 Q4_1 Q5_0 Q5_1 Q4_K Q5_K Q6_K</pre>
  */
 public final class IntegerKernelAB {
     private IntegerKernelAB() {}

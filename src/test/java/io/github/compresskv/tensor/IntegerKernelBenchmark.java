@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.incubator.vector")
 public class IntegerKernelBenchmark {
 
-    @Param({"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q6_K"})
+    @Param({"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     public String type;
 
     /** Columns (a multiple of 256 for the K-quants): Qwen2.5-0.5B's ffn_down has 4864. */

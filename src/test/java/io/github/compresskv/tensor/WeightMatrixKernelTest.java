@@ -69,7 +69,7 @@ class WeightMatrixKernelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void integerKernelsStayWithinTheirBoundOnceCompiled(GgmlType type) {
         Assumptions.assumeTrue(Q8Activations.ENABLED, "integer kernels off at " + Simd.bits() + " bits");
         int cols = 4 * Math.max(type.blockSize(), 64) + type.blockSize();
