@@ -20,6 +20,20 @@ abstract class KQuantMatrix extends WeightMatrix {
     /** Unpacks {@code blocks} super-blocks starting at byte offset {@code off} into {@code s}. */
     abstract void decode(long off, int blocks, QuantScratch s);
 
+    /** One row against activations quantized to int8 blocks: the integer decode kernel every K-quant type has. */
+    abstract float dotQ8(int row, Q8Activations x);
+
+    @Override
+    final boolean integerDot() {
+        return Q8Activations.ENABLED;
+    }
+
+    @Override
+    final void dotPairQ8(int rowA, int rowB, Q8Activations x, float[] y, int yA, int yB) {
+        y[yA] = dotQ8(rowA, x);
+        y[yB] = dotQ8(rowB, x);
+    }
+
     /** Dot product of {@code n} unpacked weights in {@code s} with x[xOffset ..]. */
     abstract float chunkDot(QuantScratch s, int n, float[] x, int xOffset);
 

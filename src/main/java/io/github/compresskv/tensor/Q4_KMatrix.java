@@ -47,17 +47,6 @@ final class Q4_KMatrix extends KQuantWithMinsMatrix {
     }
 
 
-    @Override
-    boolean integerDot() {
-        return Q8Activations.ENABLED;
-    }
-
-    @Override
-    void dotPairQ8(int rowA, int rowB, Q8Activations x, float[] y, int yA, int yB) {
-        y[yA] = dotQ8(rowA, x);
-        y[yB] = dotQ8(rowB, x);
-    }
-
     /**
      * Two short passes over the row: the sub-block scales times the activations' block scales (d · sc · d_x) into the
      * thread's scratch, with the min term dmin · m · (d_x · Σq_x) summed on the way; then one flat loop over pairs of
@@ -66,7 +55,8 @@ final class Q4_KMatrix extends KQuantWithMinsMatrix {
      * the next 16 bytes elements 16..31 and 48..63; each sub-block's 32 products (|p| ≤ 15 · 127) are summed in
      * 16-bit and 32-bit lanes, converted once and scaled.
      */
-    private float dotQ8(int row, Q8Activations x) {
+    @Override
+    float dotQ8(int row, Q8Activations x) {
         int blocks = cols / BLOCK;
         long base = row * rowBytes;
         short[] xq = x.q;

@@ -48,24 +48,14 @@ final class Q5_KMatrix extends KQuantWithMinsMatrix {
         }
     }
 
-    @Override
-    boolean integerDot() {
-        return Q8Activations.ENABLED;
-    }
-
-    @Override
-    void dotPairQ8(int rowA, int rowB, Q8Activations x, float[] y, int yA, int yB) {
-        y[yA] = dotQ8(rowA, x);
-        y[yB] = dotQ8(rowB, x);
-    }
-
     /**
      * {@code Q4_KMatrix}'s integer kernel plus the fifth bits: qh's 16 bytes for elements l and l + 16 of a pair of
      * sub-blocks, widened to 16-bit lanes and shifted left by 4 once, give bit 2g at 0x10 after a right shift by 2g
      * (low nibbles) and bit 2g + 1 after 2g + 1 (high nibbles). |q · q_x| ≤ 31 · 127, so four products still fit the
      * 16-bit halves that the pair sum adds.
      */
-    private float dotQ8(int row, Q8Activations x) {
+    @Override
+    float dotQ8(int row, Q8Activations x) {
         int blocks = cols / BLOCK;
         long base = row * rowBytes;
         short[] xq = x.q;

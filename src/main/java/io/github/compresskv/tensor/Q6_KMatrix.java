@@ -74,24 +74,14 @@ final class Q6_KMatrix extends KQuantMatrix {
     }
 
 
-    @Override
-    boolean integerDot() {
-        return Q8Activations.ENABLED;
-    }
-
-    @Override
-    void dotPairQ8(int rowA, int rowB, Q8Activations x, float[] y, int yA, int yB) {
-        y[yA] = dotQ8(rowA, x);
-        y[yB] = dotQ8(rowB, x);
-    }
-
     /**
      * One pass over the row: 16 bytes of ql (twice) and of qh widened to 16-bit lanes give four 16-element
      * sub-blocks, each with its own scale; their products (|p| ≤ 32 · 127) are summed pairwise into 32-bit lanes,
      * converted and scaled by d · sc · d_x, into four accumulators (fewer made a dependent chain of FMAs). A flat
      * loop with the scales computed in a first pass, as Q4_K's, ran 1.2× slower here.
      */
-    private float dotQ8(int row, Q8Activations x) {
+    @Override
+    float dotQ8(int row, Q8Activations x) {
         int blocks = cols / BLOCK;
         long base = row * rowBytes;
         short[] xq = x.q;

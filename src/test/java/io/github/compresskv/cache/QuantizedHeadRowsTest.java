@@ -122,6 +122,25 @@ class QuantizedHeadRowsTest {
         assertEquals(3 * G, ((QuantizedHeadRows) rows).quantizedRows());
     }
 
+    private static void readAll(HeadRows rows, int n, float[] keys, float[] values) {
+        rows.readKeys(0, n, keys, 0);
+        rows.readValues(0, n, values, 0);
+    }
+
+    /** q[qOff ..] · key row r, in double. */
+    private static double dot(float[] q, int qOff, float[] keys, int r, int hd) {
+        double d = 0;
+        for (int c = 0; c < hd; c++) d += (double) q[qOff + c] * keys[r * hd + c];
+        return d;
+    }
+
+    /** Σ_r w[wOff + r] · value_r[c] over rows [0, rows), in double. */
+    private static double weighted(float[] w, int wOff, float[] values, int rows, int c, int hd) {
+        double d = 0;
+        for (int r = 0; r < rows; r++) d += (double) w[wOff + r] * values[r * hd + c];
+        return d;
+    }
+
     @ParameterizedTest
     @MethodSource("layouts")
     void attentionOverCodesMatchesTheDequantizedRows(KvStorage s, int hd) {
@@ -129,8 +148,7 @@ class QuantizedHeadRowsTest {
         float[][] k = rows(n, hd, 3), v = rows(n, hd, 4);
         HeadRows rows = filled(s, hd, k, v, n).head(0, 0);
         float[] keys = new float[n * hd], values = new float[n * hd];
-        rows.readKeys(0, n, keys, 0);
-        rows.readValues(0, n, values, 0);
+        readAll(rows, n, keys, values);
         Random rnd = new Random(5);
         float[] q = new float[hd + 3];
         for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextGaussian();
@@ -139,8 +157,7 @@ class QuantizedHeadRowsTest {
             rows.keyScores(q, 3, 0.5f, visible, scores, 2);
             float[] w = new float[visible + 1];
             for (int r = 0; r < visible; r++) {
-                double ref = 0;
-                for (int c = 0; c < hd; c++) ref += (double) q[3 + c] * keys[r * hd + c];
+                double ref = dot(q, 3, keys, r, hd);
                 assertEquals(0.5 * ref, scores[2 + r], 1e-4 * (1 + Math.abs(ref)) * Math.sqrt(hd), "score of row " + r + " of " + visible);
                 w[1 + r] = rnd.nextFloat();
             }
@@ -148,8 +165,7 @@ class QuantizedHeadRowsTest {
             out[1] = 2f;
             rows.accumulateValues(w, 1, visible, out, 1);
             for (int c = 0; c < hd; c++) {
-                double ref = c == 0 ? 2 : 0;
-                for (int r = 0; r < visible; r++) ref += (double) w[1 + r] * values[r * hd + c];
+                double ref = (c == 0 ? 2 : 0) + weighted(w, 1, values, visible, c, hd);
                 assertEquals(ref, out[1 + c], 1e-4 * (1 + Math.abs(ref)) * Math.sqrt(visible), "value sum, channel " + c + " of " + visible + " rows");
             }
         }
@@ -164,8 +180,7 @@ class QuantizedHeadRowsTest {
         float[][] k = rows(n, hd, 13), v = rows(n, hd, 14);
         HeadRows rows = filled(s, hd, k, v, n).head(0, 0);
         float[] keys = new float[n * hd], values = new float[n * hd];
-        rows.readKeys(0, n, keys, 0);
-        rows.readValues(0, n, values, 0);
+        readAll(rows, n, keys, values);
         Random rnd = new Random(15);
         float[] tile = new float[HeadRows.TILE_ROWS * hd];
         for (int queries : new int[] {1, 2, 3}) {
@@ -177,8 +192,7 @@ class QuantizedHeadRowsTest {
                 float[] w = new float[queries * visible];
                 for (int j = 0; j < queries; j++) {
                     for (int r = 0; r < visible; r++) {
-                        double ref = 0;
-                        for (int c = 0; c < hd; c++) ref += (double) q[2 + j * hd + c] * keys[r * hd + c];
+                        double ref = dot(q, 2 + j * hd, keys, r, hd);
                         assertEquals(0.25 * ref, scores[j * visible + r], 2e-5 * (1 + Math.abs(ref)) * Math.sqrt(hd),
                                 s + " score, query " + j + " of " + queries + ", row " + r + " of " + visible);
                         w[j * visible + r] = rnd.nextFloat();
@@ -189,8 +203,7 @@ class QuantizedHeadRowsTest {
                 rows.groupAccumulateValues(w, visible, queries, visible, out, 1, tile);
                 for (int j = 0; j < queries; j++) {
                     for (int c = 0; c < hd; c++) {
-                        double ref = 1.5;
-                        for (int r = 0; r < visible; r++) ref += (double) w[j * visible + r] * values[r * hd + c];
+                        double ref = 1.5 + weighted(w, j * visible, values, visible, c, hd);
                         assertEquals(ref, out[1 + j * hd + c], 1e-4 * (1 + Math.abs(ref)) * Math.sqrt(visible),
                                 s + " value sum, query " + j + " of " + queries + ", channel " + c + ", " + visible + " rows");
                     }
