@@ -56,6 +56,12 @@ final class QuantizedHeadRows extends HeadRows {
     /** Rows stored as codes (the rest are the half-precision residual). */
     int quantizedRows() { return quantRows; }
 
+    /** The key codes as stored (for the scalar cross-checks of the kernels). */
+    byte[] keyCodesForCheck() { return keyCodes; }
+
+    /** The key groups' scales and offsets as stored (for the scalar cross-checks of the kernels). */
+    short[] keyParamsForCheck() { return keyParams; }
+
     @Override
     public long bytes() {
         return (long) quantRows * lay.quantRowBytes() + (long) (quantRows / GROUP) * lay.groupParamBytes()

@@ -1,8 +1,9 @@
 package io.github.compresskv.tensor;
 
 /**
- * Runs {@link KernelChecks} for every weight type in this JVM (started by {@link OtherVectorWidthsTest}
- * with another {@code compresskv.vector.bits}); prints the width and exits 1 on the first mismatch.
+ * Runs {@link KernelChecks} for every weight type and the quantized KV cache's kernels in this JVM (started by
+ * {@link OtherVectorWidthsTest} with another {@code compresskv.vector.bits}); prints the width and exits 1 on the
+ * first mismatch.
  */
 public final class KernelCrossCheck {
     private KernelCrossCheck() {}
@@ -17,6 +18,7 @@ public final class KernelCrossCheck {
                     KernelChecks.check(type, 9, cols, seed++, KernelChecks.Placement.NATIVE, pool);
                 }
             }
+            io.github.compresskv.cache.QuantizedRowsCrossCheck.check(); // the quantized KV cache's kernels at this width
             float[] a = RandomWeights.floats(37, new java.util.Random(1));
             short[] h = new short[37];
             VectorMath.toF16(a, 0, h, 0, 37);
