@@ -101,6 +101,13 @@ public final class MatmulKernels {
      */
     private static void kernel6(float[] panel, int p0, int kl, float[] x, int x0, int xStride, float[] y, int o, int oStride,
                                 boolean accumulate) {
+        if (SPLIT) kernel6Halves(panel, p0, kl, x, x0, xStride, y, o, oStride, accumulate);
+        else kernel6OnePass(panel, p0, kl, x, x0, xStride, y, o, oStride, accumulate);
+    }
+
+    /** {@link #kernel6} with all 24 accumulators at once (32 vector registers: AVX-512). */
+    static void kernel6OnePass(float[] panel, int p0, int kl, float[] x, int x0, int xStride, float[] y, int o, int oStride,
+                               boolean accumulate) {
         FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23;
         FloatVector c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
         if (accumulate) {
@@ -152,6 +159,70 @@ public final class MatmulKernels {
         c40.intoArray(y, o); c41.intoArray(y, o + L); c42.intoArray(y, o + 2 * L); c43.intoArray(y, o + 3 * L);
         o += oStride;
         c50.intoArray(y, o); c51.intoArray(y, o + L); c52.intoArray(y, o + 2 * L); c53.intoArray(y, o + 3 * L);
+    }
+
+    /**
+     * 8 lanes: six tokens × four vectors is 24 accumulators, more than AVX2's 16 vector registers; they spilled, and
+     * the two-pass kernel ran prefill 1.3× faster on a Zen 3 (docs/performance.md).
+     */
+    private static final boolean SPLIT = L == 8;
+
+    /**
+     * {@link #kernel6} in two passes over the panel's halves (six tokens × two vectors: 12 accumulators, two panel
+     * vectors and a broadcast fit 16 registers); each output is still one chain over the columns in order, so the
+     * results are those of the one-pass kernel to the bit.
+     */
+    static void kernel6Halves(float[] panel, int p0, int kl, float[] x, int x0, int xStride, float[] y, int o, int oStride,
+                                      boolean accumulate) {
+        int x1 = x0 + xStride, x2 = x1 + xStride, x3 = x2 + xStride, x4 = x3 + xStride, x5 = x4 + xStride;
+        for (int h = 0; h < PANEL; h += 2 * L) {
+            FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+            int a = o + h;
+            if (accumulate) {
+                c00 = FloatVector.fromArray(F, y, a); c01 = FloatVector.fromArray(F, y, a + L);
+                a += oStride;
+                c10 = FloatVector.fromArray(F, y, a); c11 = FloatVector.fromArray(F, y, a + L);
+                a += oStride;
+                c20 = FloatVector.fromArray(F, y, a); c21 = FloatVector.fromArray(F, y, a + L);
+                a += oStride;
+                c30 = FloatVector.fromArray(F, y, a); c31 = FloatVector.fromArray(F, y, a + L);
+                a += oStride;
+                c40 = FloatVector.fromArray(F, y, a); c41 = FloatVector.fromArray(F, y, a + L);
+                a += oStride;
+                c50 = FloatVector.fromArray(F, y, a); c51 = FloatVector.fromArray(F, y, a + L);
+            } else {
+                c00 = FloatVector.zero(F);
+                c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c00;
+            }
+            for (int k = 0; k < kl; k++) {
+                int p = p0 + k * PANEL + h;
+                FloatVector w0 = FloatVector.fromArray(F, panel, p), w1 = FloatVector.fromArray(F, panel, p + L);
+                FloatVector b = FloatVector.broadcast(F, x[x0 + k]);
+                c00 = w0.fma(b, c00); c01 = w1.fma(b, c01);
+                b = FloatVector.broadcast(F, x[x1 + k]);
+                c10 = w0.fma(b, c10); c11 = w1.fma(b, c11);
+                b = FloatVector.broadcast(F, x[x2 + k]);
+                c20 = w0.fma(b, c20); c21 = w1.fma(b, c21);
+                b = FloatVector.broadcast(F, x[x3 + k]);
+                c30 = w0.fma(b, c30); c31 = w1.fma(b, c31);
+                b = FloatVector.broadcast(F, x[x4 + k]);
+                c40 = w0.fma(b, c40); c41 = w1.fma(b, c41);
+                b = FloatVector.broadcast(F, x[x5 + k]);
+                c50 = w0.fma(b, c50); c51 = w1.fma(b, c51);
+            }
+            a = o + h;
+            c00.intoArray(y, a); c01.intoArray(y, a + L);
+            a += oStride;
+            c10.intoArray(y, a); c11.intoArray(y, a + L);
+            a += oStride;
+            c20.intoArray(y, a); c21.intoArray(y, a + L);
+            a += oStride;
+            c30.intoArray(y, a); c31.intoArray(y, a + L);
+            a += oStride;
+            c40.intoArray(y, a); c41.intoArray(y, a + L);
+            a += oStride;
+            c50.intoArray(y, a); c51.intoArray(y, a + L);
+        }
     }
 
     /**

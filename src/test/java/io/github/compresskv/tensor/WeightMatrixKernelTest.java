@@ -11,6 +11,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -86,6 +87,24 @@ class WeightMatrixKernelTest {
             m.dotPairQ8(3, 0, xq, pair, 0, 2);
             KernelChecks.assertQuantizedDot(pair[0], ref3, x, type + " dotPairQ8 first row, call " + i);
             KernelChecks.assertQuantizedDot(pair[2], ref, x, type + " dotPairQ8 second row, call " + i);
+        }
+    }
+
+    @Test
+    void twoPassMicroKernelEqualsTheOnePassKernelToTheBit() {
+        // the split kernel (AVX2) and the one-pass kernel (AVX-512) must give every platform the same prefill results
+        Random random = new Random(12);
+        int panel = MatmulKernels.PANEL;
+        for (int kl : new int[] {1, 7, 64, 300}) {
+            for (boolean accumulate : new boolean[] {false, true}) {
+                float[] packed = RandomWeights.floats(panel * kl + 5, random);
+                int xStride = kl + 3, oStride = panel + 2;
+                float[] x = RandomWeights.floats(6 * xStride + 1, random);
+                float[] y0 = RandomWeights.floats(6 * oStride + 4, random), y1 = y0.clone();
+                MatmulKernels.kernel6OnePass(packed, 5, kl, x, 1, xStride, y0, 4, oStride, accumulate);
+                MatmulKernels.kernel6Halves(packed, 5, kl, x, 1, xStride, y1, 4, oStride, accumulate);
+                assertArrayEquals(y0, y1, "kl " + kl + (accumulate ? ", accumulating" : ""));
+            }
         }
     }
 
