@@ -17,8 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  * (a few KB, in L1), the query is multiplied by the group's channel scales (qs = q · scale), and a row's score is
  * qs · codes plus one constant per group (q · offsets), computed with rows in the vector lanes; the query heads of a
  * GQA group share the converted group. Values: per row and block the weight is folded into the scale (w · scale) and
- * the offsets are summed as scalars; decode's grouped value sums read tiles of rows dequantized in lanes
- * ({@link #dequantizeValues}). The value vector paths need a block whose code bytes split into whole byte loads (head
+ * the offsets are summed as scalars; decode's grouped value sums convert a tile of rows to unscaled floats once per
+ * GQA group and fold each row's scale into every query head's weights ({@link #groupValues}). The value vector paths
+ * need a block whose code bytes split into whole byte loads (head
  * sizes 32, 64, 128, ... at every width); other sizes take the scalar loops.
  * Same kernel rules as the tensor package's ({@code Simd}): no helpers that pass vectors, constant inner trip counts.
  */
