@@ -202,10 +202,10 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows, Quantize
     }
 
     /** {@link #groupKeyScores} over the rows [from, to) only, through tiles of {@link #readKeys}. */
-    protected final void tileKeyScores(float[] q, int qOff, int queries, float scale, int from, int rows, float[] out, int outStride, float[] tile) {
+    protected final void tileKeyScores(float[] q, int qOff, int queries, float scale, int from, int to, float[] out, int outStride, float[] tile) {
         int tr = tileRows(headDim);
-        for (int r0 = from; r0 < rows; r0 += tr) {
-            int n = Math.min(tr, rows - r0);
+        for (int r0 = from; r0 < to; r0 += tr) {
+            int n = Math.min(tr, to - r0);
             readKeys(r0, r0 + n, tile, 0);
             for (int j = 0; j < queries; j++) {
                 VectorMath.rowDots(tile, 0, headDim, n, q, qOff + j * headDim, headDim, scale, out, j * outStride + r0);
@@ -222,10 +222,10 @@ public abstract sealed class HeadRows permits F32HeadRows, F16HeadRows, Quantize
     }
 
     /** {@link #groupAccumulateValues} over the rows [from, to) only, through tiles of {@link #readValues}. */
-    protected final void tileAccumulateValues(float[] w, int wStride, int queries, int from, int rows, float[] out, int outOff, float[] tile) {
+    protected final void tileAccumulateValues(float[] w, int wStride, int queries, int from, int to, float[] out, int outOff, float[] tile) {
         int tr = tileRows(headDim);
-        for (int r0 = from; r0 < rows; r0 += tr) {
-            int n = Math.min(tr, rows - r0);
+        for (int r0 = from; r0 < to; r0 += tr) {
+            int n = Math.min(tr, to - r0);
             readValues(r0, r0 + n, tile, 0);
             for (int j = 0; j < queries; j++) {
                 VectorMath.weightedRowSum(w, j * wStride + r0, n, tile, 0, headDim, out, outOff + j * headDim, headDim);
