@@ -133,9 +133,7 @@ public final class SweepRunner {
                 + WorkModel.layerKvBytes(c, p.context(), plan.kvStorage().quantized() ? KvStorage.F16 : plan.kvStorage()) + afterPrefill));
 
         // room for every decode step up front: a growing cache re-allocates, which is not the step's own work
-        for (int l = 0; l < cache.layers(); l++) {
-            for (int h = 0; h < cache.kvHeads(); h++) cache.head(l, h).reserve(cache.rows(l, h) + warmupSteps + timedSteps);
-        }
+        cache.reserveRows(warmupSteps + timedSteps);
         int token = Sampler.argmax(logits);
         for (int i = 0; i < warmupSteps; i++) token = Sampler.argmax(transformer.decode(cache, token));
         double[] stepMs = new double[timedSteps];

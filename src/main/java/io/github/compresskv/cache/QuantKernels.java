@@ -2,6 +2,7 @@ package io.github.compresskv.cache;
 
 import io.github.compresskv.tensor.MatmulKernels;
 import io.github.compresskv.tensor.Simd;
+import io.github.compresskv.tensor.ThreadFloats;
 import io.github.compresskv.tensor.VectorMath;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -38,9 +39,19 @@ final class QuantKernels {
     private static final int GROUP = QuantLayout.GROUP;
 
     /** Per thread q · scale of one key group (decode splits one head's query heads over threads). */
-    private static final ThreadLocal<float[]> SCALED_QUERY = ThreadLocal.withInitial(() -> new float[128]);
+    private static final ThreadFloats SCALED_QUERY = new ThreadFloats(128);
     /** Per thread the value scales (then the offsets) of one tile's rows, block by block, as floats. */
-    private static final ThreadLocal<float[]> TILE_PARAMS = ThreadLocal.withInitial(() -> new float[4 * HeadRows.TILE_ROWS]);
+    private static final ThreadFloats TILE_PARAMS = new ThreadFloats(4 * HeadRows.TILE_ROWS);
+    /** Per thread the channel scales and offsets of one key group, as floats. */
+    private static final ThreadFloats GROUP_PARAMS = new ThreadFloats(256);
+    /** Per thread w · scale of every row of one value block. */
+    private static final ThreadFloats SCALED_WEIGHTS = new ThreadFloats(256);
+    /** Per thread one key group's codes as floats, channel-major (keyScores' scratch; decode passes its own tile). */
+    private static final ThreadFloats GROUP_TILE = new ThreadFloats(GROUP * 128);
+    /** Per thread the scores of a group that the visible rows end inside. */
+    private static final ThreadFloats PARTIAL = new ThreadFloats(2 * GROUP);
+    /** Per thread the two query heads' constants q · offsets of one key group. */
+    private static final ThreadFloats BIASES = new ThreadFloats(2);
 
     /** Whether {@link #groupValues} takes this layout (else the caller reads dequantized tiles). */
     static boolean groupValuesVectorized(QuantLayout lay) { return vectorPath(lay); }
@@ -56,16 +67,8 @@ final class QuantKernels {
                             float[] out, int outOff, float[] tile) {
         int hd = lay.headDim(), block = lay.block(), blocks = lay.blocks(), ps = 2 * blocks, tr = HeadRows.tileRows(hd);
         boolean eight = lay.bits() == 8;
-        float[] pf = TILE_PARAMS.get();
-        if (pf.length < 2 * tr * blocks + tr * ps) {
-            pf = new float[2 * tr * blocks + tr * ps];
-            TILE_PARAMS.set(pf);
-        }
-        float[] ws = SCALED_WEIGHTS.get();
-        if (ws.length < tr) {
-            ws = new float[tr];
-            SCALED_WEIGHTS.set(ws);
-        }
+        float[] pf = TILE_PARAMS.atLeast(2 * tr * blocks + tr * ps);
+        float[] ws = SCALED_WEIGHTS.atLeast(tr);
         int raw = 2 * tr * blocks; // pf: [scales of block b at b·tr][offsets of block b at (blocks + b)·tr][the tile's params as read]
         for (int r0 = 0; r0 < rows; r0 += tr) {
             int n = Math.min(tr, rows - r0);
@@ -149,28 +152,14 @@ final class QuantKernels {
         }
     }
 
-    /** Per thread the channel scales and offsets of one key group, as floats. */
-    private static final ThreadLocal<float[]> GROUP_PARAMS = ThreadLocal.withInitial(() -> new float[256]);
-    /** Per thread w · scale of every row of one value block. */
-    private static final ThreadLocal<float[]> SCALED_WEIGHTS = ThreadLocal.withInitial(() -> new float[256]);
-
     private static boolean vectorPath(QuantLayout q) {
         return q.bits() == 8 ? q.block() % BL == 0 : (q.block() / 2) % BL == 0;
     }
 
-    /** Per thread one key group's codes as floats, channel-major (keyScores' scratch; decode passes its own tile). */
-    private static final ThreadLocal<float[]> GROUP_TILE = ThreadLocal.withInitial(() -> new float[GROUP * 128]);
-    /** Per thread the scores of a group that the visible rows end inside. */
-    private static final ThreadLocal<float[]> PARTIAL = ThreadLocal.withInitial(() -> new float[2 * GROUP]);
-
     /** out[outOff + r] = scale · (query · key_r) for the quantized key rows r in [0, rows). */
     static void keyScores(QuantLayout lay, byte[] codes, short[] params, int rows, float[] query, int qOff, float scale,
                           float[] out, int outOff) {
-        float[] tile = GROUP_TILE.get();
-        if (tile.length < GROUP * lay.headDim()) {
-            tile = new float[GROUP * lay.headDim()];
-            GROUP_TILE.set(tile);
-        }
+        float[] tile = GROUP_TILE.atLeast(GROUP * lay.headDim());
         groupKeyScores(lay, codes, params, rows, query, qOff, 1, scale, out, outOff, 0, tile);
     }
 
@@ -185,7 +174,7 @@ final class QuantKernels {
     static void groupKeyScores(QuantLayout lay, byte[] codes, short[] params, int rows, float[] q, int qOff, int queries,
                                float scale, float[] out, int outOff, int outStride, float[] tile) {
         int hd = lay.headDim(), groupBytes = GROUP * lay.rowBytes();
-        float[] so = groupParams(hd), qs = scaledQuery(2 * hd), bias = BIASES.get();
+        float[] so = GROUP_PARAMS.atLeast(2 * hd), qs = SCALED_QUERY.atLeast(2 * hd), bias = BIASES.atLeast(2);
         for (int g0 = 0; g0 < rows; g0 += GROUP) {
             int n = Math.min(GROUP, rows - g0);
             VectorMath.fromF16(params, (g0 / GROUP) * 2 * hd, so, 0, 2 * hd);
@@ -197,7 +186,7 @@ final class QuantKernels {
                 float[] dst = out;
                 int at = outOff + j * outStride + g0, at2 = at + outStride;
                 if (n < GROUP) {
-                    dst = PARTIAL.get();
+                    dst = PARTIAL.atLeast(2 * GROUP);
                     at = 0;
                     at2 = GROUP;
                 }
@@ -264,9 +253,6 @@ final class QuantKernels {
         }
     }
 
-    /** Per thread the two query heads' constants q · offsets of one key group. */
-    private static final ThreadLocal<float[]> BIASES = ThreadLocal.withInitial(() -> new float[2]);
-
     /** qs[qsOff + c] = q[qOff + c] · scale_c over the group's channel scales so[0, hd); returns q · offsets (so[hd, 2hd)). */
     private static float scaleQuery(float[] q, int qOff, float[] so, int hd, float[] qs, int qsOff) {
         FloatVector bv = FloatVector.zero(F);
@@ -323,24 +309,6 @@ final class QuantKernels {
         }
     }
 
-    private static float[] groupParams(int hd) {
-        float[] so = GROUP_PARAMS.get();
-        if (so.length < 2 * hd) {
-            so = new float[2 * hd];
-            GROUP_PARAMS.set(so);
-        }
-        return so;
-    }
-
-    private static float[] scaledQuery(int hd) {
-        float[] qs = SCALED_QUERY.get();
-        if (qs.length < hd) {
-            qs = new float[hd];
-            SCALED_QUERY.set(qs);
-        }
-        return qs;
-    }
-
     /** out[outOff + c] += Σ_r w[wOff + r] · value_r[c] over the quantized value rows r in [0, rows). */
     static void weightedValues(QuantLayout lay, byte[] codes, short[] params, float[] w, int wOff, int rows, float[] out, int outOff) {
         int hd = lay.headDim(), rb = lay.rowBytes(), block = lay.block(), half = block / 2, ps = 2 * lay.blocks();
@@ -356,11 +324,7 @@ final class QuantKernels {
             }
             return;
         }
-        float[] ws = SCALED_WEIGHTS.get();
-        if (ws.length < rows) {
-            ws = new float[Math.max(rows, 2 * ws.length)];
-            SCALED_WEIGHTS.set(ws);
-        }
+        float[] ws = SCALED_WEIGHTS.atLeast(rows);
         for (int bi = 0; bi < lay.blocks(); bi++) {
             int bk = bi * block;
             // once per block: each row's weight times its scale, and Σ weight · offset (the same for every channel)
@@ -441,11 +405,7 @@ final class QuantKernels {
      */
     static void keyPanels(QuantLayout lay, byte[] codes, short[] params, int from, int n, float[] panels) {
         int hd = lay.headDim(), groupBytes = GROUP * lay.rowBytes(), panel = MatmulKernels.PANEL;
-        float[] so = groupParams(hd), tile = GROUP_TILE.get();
-        if (tile.length < GROUP * hd) {
-            tile = new float[GROUP * hd];
-            GROUP_TILE.set(tile);
-        }
+        float[] so = GROUP_PARAMS.atLeast(2 * hd), tile = GROUP_TILE.atLeast(GROUP * hd);
         for (int g0 = from; g0 < from + n; g0 += GROUP) {
             VectorMath.fromF16(params, (g0 / GROUP) * 2 * hd, so, 0, 2 * hd);
             keyCodesToTile(lay, codes, (g0 / GROUP) * groupBytes, tile);
@@ -462,7 +422,7 @@ final class QuantKernels {
     /** Writes key rows [from, to) as floats into dst from off (row-major). */
     static void dequantizeKeys(QuantLayout lay, byte[] codes, short[] params, int from, int to, float[] dst, int off) {
         int hd = lay.headDim(), groupBytes = GROUP * lay.rowBytes();
-        float[] so = groupParams(hd);
+        float[] so = GROUP_PARAMS.atLeast(2 * hd);
         for (int g0 = from / GROUP * GROUP; g0 < to; g0 += GROUP) {
             int r0 = Math.max(from, g0), r1 = Math.min(to, g0 + GROUP);
             VectorMath.fromF16(params, (g0 / GROUP) * 2 * hd, so, 0, 2 * hd);
@@ -474,11 +434,7 @@ final class QuantKernels {
                 }
                 continue;
             }
-            float[] tile = GROUP_TILE.get();
-            if (tile.length < GROUP * hd) {
-                tile = new float[GROUP * hd];
-                GROUP_TILE.set(tile);
-            }
+            float[] tile = GROUP_TILE.atLeast(GROUP * hd);
             keyCodesToTile(lay, codes, (g0 / GROUP) * groupBytes, tile);
             // channel-major codes to row-major values: value = offset + scale · u, exactly as the scalar path
             int d0 = off + (r0 - from) * hd;
@@ -524,11 +480,7 @@ final class QuantKernels {
         if (PARTS == 1 && half == 2 * BL) {
             // blocks of 32 channels at 256 bits: the block's 16 bytes as two loads, written out (the loop below was slower);
             // the rows' scales and offsets converted in one vector pass first (one scalar conversion per row cost more)
-            float[] pf = TILE_PARAMS.get();
-            if (pf.length < (to - from) * ps) {
-                pf = new float[Math.max((to - from) * ps, 2 * pf.length)];
-                TILE_PARAMS.set(pf);
-            }
+            float[] pf = TILE_PARAMS.atLeast((to - from) * ps);
             VectorMath.fromF16(params, from * ps, pf, 0, (to - from) * ps);
             // the rows are one run of 16-byte blocks: block k / 16's scale and offset, 32 floats at off + 2k
             int base = from * rb, bytes = (to - from) * rb;

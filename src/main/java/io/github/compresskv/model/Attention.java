@@ -5,6 +5,7 @@ import io.github.compresskv.tensor.VectorMath;
 import io.github.compresskv.cache.HeadRows;
 import io.github.compresskv.cache.KvCache;
 import io.github.compresskv.tensor.Parallel;
+import io.github.compresskv.tensor.ThreadFloats;
 
 /**
  * Causal scaled-dot-product attention of a batch of query tokens over one layer's cache rows (which already
@@ -23,9 +24,9 @@ final class Attention {
      * Per thread score buffer, grown to the most scores seen (no allocation in steady state). Shared by every instance
      * (a thread runs one attention at a time), so that a new transformer for each sequence does not grow its own.
      */
-    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[256]);
+    private static final ThreadFloats SCORES = new ThreadFloats(256);
     /** Per thread rows of keys or values converted to floats for the grouped decode kernels, shared likewise. */
-    private static final ThreadLocal<float[]> TILES = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadFloats TILES = new ThreadFloats(0);
     private final int kvHeads;
     private final PrefillAttention blocked;
 
@@ -97,16 +98,7 @@ final class Attention {
     /** Writes the attention outputs of the query heads h0 .. h0 + queries − 1 (all of one KV head) for one token. */
     private void attendGroup(HeadRows rows, float[] q, int h0, int queries, int position, float[] out) {
         int visible = rows.visibleRows(position);
-        float[] s = SCORES.get();
-        if (s.length < queries * visible) {
-            s = new float[Math.max(queries * visible, s.length * 2)];
-            SCORES.set(s);
-        }
-        float[] tile = TILES.get();
-        if (tile.length < HeadRows.TILE_ROWS * headDim) {
-            tile = new float[HeadRows.TILE_ROWS * headDim];
-            TILES.set(tile);
-        }
+        float[] s = SCORES.atLeast(queries * visible), tile = TILES.atLeast(HeadRows.TILE_ROWS * headDim);
         rows.groupKeyScores(q, h0 * headDim, queries, scale, visible, s, visible, tile);
         for (int j = 0; j < queries; j++) VectorMath.softmax(s, j * visible, visible);
         java.util.Arrays.fill(out, h0 * headDim, (h0 + queries) * headDim, 0f);
@@ -139,11 +131,7 @@ final class Attention {
     /** One query's softmax probabilities over the rows it sees, in this thread's scratch (valid until the next call). */
     private float[] probabilities(HeadRows rows, float[] q, int qOff, int position) {
         int visible = rows.visibleRows(position);
-        float[] s = SCORES.get();
-        if (s.length < visible) {
-            s = new float[Math.max(visible, s.length * 2)];
-            SCORES.set(s);
-        }
+        float[] s = SCORES.atLeast(visible);
         rows.keyScores(q, qOff, scale, visible, s, 0);
         VectorMath.softmax(s, 0, visible);
         return s;

@@ -20,7 +20,7 @@ class QuantizedHeadRowsTest {
 
     /** Head sizes: the vector paths (32, 64, 128) and the scalar fallback (4, 6: blocks smaller than a byte load). */
     static Stream<Arguments> layouts() {
-        return Stream.of(KvStorage.Q8, KvStorage.Q4).flatMap(s -> Stream.of(4, 6, 32, 64, 128).map(hd -> Arguments.of(s, hd)));
+        return Stream.of(KvStorage.Q8, KvStorage.Q4).flatMap(s -> java.util.Arrays.stream(QuantizedRowsCrossCheck.HEAD_SIZES).mapToObj(hd -> Arguments.of(s, hd)));
     }
 
     /** Row r: channel c ~ N(0, 1) plus a large offset on channel 1 (keys have outlier channels; the reason for per-channel keys). */
@@ -122,25 +122,6 @@ class QuantizedHeadRowsTest {
         assertEquals(3 * G, ((QuantizedHeadRows) rows).quantizedRows());
     }
 
-    private static void readAll(HeadRows rows, int n, float[] keys, float[] values) {
-        rows.readKeys(0, n, keys, 0);
-        rows.readValues(0, n, values, 0);
-    }
-
-    /** q[qOff ..] · key row r, in double. */
-    private static double dot(float[] q, int qOff, float[] keys, int r, int hd) {
-        double d = 0;
-        for (int c = 0; c < hd; c++) d += (double) q[qOff + c] * keys[r * hd + c];
-        return d;
-    }
-
-    /** Σ_r w[wOff + r] · value_r[c] over rows [0, rows), in double. */
-    private static double weighted(float[] w, int wOff, float[] values, int rows, int c, int hd) {
-        double d = 0;
-        for (int r = 0; r < rows; r++) d += (double) w[wOff + r] * values[r * hd + c];
-        return d;
-    }
-
     @ParameterizedTest
     @MethodSource("layouts")
     void attentionOverCodesMatchesTheDequantizedRows(KvStorage s, int hd) {
@@ -148,7 +129,8 @@ class QuantizedHeadRowsTest {
         float[][] k = rows(n, hd, 3), v = rows(n, hd, 4);
         HeadRows rows = filled(s, hd, k, v, n).head(0, 0);
         float[] keys = new float[n * hd], values = new float[n * hd];
-        readAll(rows, n, keys, values);
+        rows.readKeys(0, n, keys, 0);
+        rows.readValues(0, n, values, 0);
         Random rnd = new Random(5);
         float[] q = new float[hd + 3];
         for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextGaussian();
@@ -157,7 +139,8 @@ class QuantizedHeadRowsTest {
             rows.keyScores(q, 3, 0.5f, visible, scores, 2);
             float[] w = new float[visible + 1];
             for (int r = 0; r < visible; r++) {
-                double ref = dot(q, 3, keys, r, hd);
+                double ref = 0;
+                for (int c = 0; c < hd; c++) ref += (double) q[3 + c] * keys[r * hd + c];
                 assertEquals(0.5 * ref, scores[2 + r], 1e-4 * (1 + Math.abs(ref)) * Math.sqrt(hd), "score of row " + r + " of " + visible);
                 w[1 + r] = rnd.nextFloat();
             }
@@ -165,7 +148,8 @@ class QuantizedHeadRowsTest {
             out[1] = 2f;
             rows.accumulateValues(w, 1, visible, out, 1);
             for (int c = 0; c < hd; c++) {
-                double ref = (c == 0 ? 2 : 0) + weighted(w, 1, values, visible, c, hd);
+                double ref = c == 0 ? 2 : 0;
+                for (int r = 0; r < visible; r++) ref += (double) w[1 + r] * values[r * hd + c];
                 assertEquals(ref, out[1 + c], 1e-4 * (1 + Math.abs(ref)) * Math.sqrt(visible), "value sum, channel " + c + " of " + visible + " rows");
             }
         }
@@ -173,64 +157,10 @@ class QuantizedHeadRowsTest {
 
     @ParameterizedTest
     @MethodSource("layouts")
-    void groupedKernelsOfSeveralQueryHeadsMatchTheDequantizedRows(KvStorage s, int hd) {
-        // decode's grouped kernels: keys scored with rows in lanes (pairs of query heads and a single one), values
-        // from unscaled code tiles; visible rows ending inside a group, on a group boundary, and in the residual
-        int n = 9 * G + 7;
-        float[][] k = rows(n, hd, 13), v = rows(n, hd, 14);
-        HeadRows rows = filled(s, hd, k, v, n).head(0, 0);
-        float[] keys = new float[n * hd], values = new float[n * hd];
-        readAll(rows, n, keys, values);
-        Random rnd = new Random(15);
-        float[] tile = new float[HeadRows.TILE_ROWS * hd];
-        for (int queries : new int[] {1, 2, 3}) {
-            float[] q = new float[2 + queries * hd];
-            for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextGaussian();
-            for (int visible : new int[] {5, G, 2 * G + 9, 8 * G, n}) {
-                float[] scores = new float[queries * visible];
-                rows.groupKeyScores(q, 2, queries, 0.25f, visible, scores, visible, tile);
-                float[] w = new float[queries * visible];
-                for (int j = 0; j < queries; j++) {
-                    for (int r = 0; r < visible; r++) {
-                        double ref = dot(q, 2 + j * hd, keys, r, hd);
-                        assertEquals(0.25 * ref, scores[j * visible + r], 2e-5 * (1 + Math.abs(ref)) * Math.sqrt(hd),
-                                s + " score, query " + j + " of " + queries + ", row " + r + " of " + visible);
-                        w[j * visible + r] = rnd.nextFloat();
-                    }
-                }
-                float[] out = new float[1 + queries * hd];
-                java.util.Arrays.fill(out, 1.5f);
-                rows.groupAccumulateValues(w, visible, queries, visible, out, 1, tile);
-                for (int j = 0; j < queries; j++) {
-                    for (int c = 0; c < hd; c++) {
-                        double ref = 1.5 + weighted(w, j * visible, values, visible, c, hd);
-                        assertEquals(ref, out[1 + j * hd + c], 1e-4 * (1 + Math.abs(ref)) * Math.sqrt(visible),
-                                s + " value sum, query " + j + " of " + queries + ", channel " + c + ", " + visible + " rows");
-                    }
-                }
-                assertEquals(1.5f, out[0], "nothing written before the outputs");
-            }
-        }
-    }
-
-    @ParameterizedTest
-    @MethodSource("layouts")
-    void keyPanelsForThePrefillEqualTheDequantizedRowsPacked(KvStorage s, int hd) {
-        // panels straight from the channel-major codes where whole groups allow, rows and pack elsewhere: same floats
-        int n = 9 * G + 7, panel = io.github.compresskv.tensor.MatmulKernels.PANEL;
-        HeadRows rows = filled(s, hd, rows(n, hd, 16), rows(n, hd, 17), n).head(0, 0);
-        for (int[] range : new int[][] {{0, n}, {0, 8 * G}, {2 * G, 5 * G + 3}, {G, 45}, {G + 3, 2 * G}, {8 * G, n - 8 * G}}) {
-            int from = range[0], count = range[1], panels = (count + panel - 1) / panel;
-            float[] got = new float[panels * panel * hd], scratch = new float[count * hd];
-            java.util.Arrays.fill(got, Float.NaN);
-            rows.readKeyPanels(from, count, got, scratch);
-            float[] keys = new float[count * hd], want = new float[got.length];
-            rows.readKeys(from, from + count, keys, 0);
-            for (int p = 0; p < panels; p++) {
-                io.github.compresskv.tensor.MatmulKernels.pack(keys, p * panel * hd, Math.min(panel, count - p * panel), hd, want, p * hd * panel);
-            }
-            assertArrayEquals(want, got, s + " rows " + from + " + " + count);
-        }
+    void decodeKernelsAndPrefillPanelsMatchTheDequantizedRows(KvStorage s, int hd) {
+        // the same checks KernelCrossCheck runs at the other vector widths: exact key rows, grouped scores and value
+        // sums for 1-3 query heads, prefill panels (see QuantizedRowsCrossCheck)
+        QuantizedRowsCrossCheck.check(s, hd);
     }
 
     @ParameterizedTest

@@ -78,9 +78,7 @@ class DecodeAllocationTest {
         try (Model model = Model.load(io.github.compresskv.format.ModelSources.open(file), new Parallel(2))) {
             Transformer t = model.newTransformer();
             KvCache cache = model.newCache(kv);
-            for (int l = 0; l < cache.layers(); l++) {
-                for (int h = 0; h < cache.kvHeads(); h++) cache.head(l, h).reserve(16 + WARM + WINDOW * WINDOWS + 1);
-            }
+            cache.reserveRows(16 + WARM + WINDOW * WINDOWS + 1);
             t.prefill(cache, new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
             int token = 17;
             for (int i = 0; i < WARM; i++) token = next(t.decode(cache, token));

@@ -28,7 +28,7 @@ public final class KvTypeDecodeTiming {
                 caches[t] = m.newCache(types[t]);
                 tf[t].prefill(caches[t], tokens);
                 caches[t].seal();
-                for (int l = 0; l < m.config().layers(); l++) for (int h = 0; h < m.config().kvHeads(); h++) caches[t].head(l, h).reserve(n + 130);
+                caches[t].reserveRows(130);
             }
             long[] best = new long[types.length], sum = new long[types.length];
             java.util.Arrays.fill(best, Long.MAX_VALUE);
