@@ -41,7 +41,7 @@ final class ProfileLayersCommand implements Callable<Integer> {
             description = "A folder of LongBench-format .jsonl files (fields context, input; one task per file). Default: generated tasks on the Frankenstein haystack.")
     Path calibration;
 
-    @Option(names = "--samples-per-task", paramLabel = "N", defaultValue = "4", description = "Prompts per calibration task (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--samples-per-task", paramLabel = "N", defaultValue = "32", description = "Prompts per calibration task (default: ${DEFAULT-VALUE}; the run reports whether its two halves agree).")
     int samplesPerTask;
 
     @Option(names = "--length", paramLabel = "TOKENS", defaultValue = "1024", description = "Prompt length in tokens (generated: at most; LongBench: truncated in the middle) (default: ${DEFAULT-VALUE}).")
@@ -109,6 +109,11 @@ final class ProfileLayersCommand implements Callable<Integer> {
             Map<String, int[]> budgets = new LinkedHashMap<>();
             for (int b : new int[]{64, 128, 256}) budgets.put(Integer.toString(b), ErrorAwareAllocator.allocate(result.avgScore(), b, 32, 3 * b));
             info.put("error_aware_budgets", budgets);
+            Map<String, Integer> gaps = new LinkedHashMap<>();
+            if (result.halfScores() != null) {
+                for (int b : new int[]{64, 128, 256}) gaps.put(Integer.toString(b), result.splitHalfBudgetGap(b));
+                info.put("split_half_budget_gap", gaps);
+            }
             LayerProfileWriter.writeJson(out, result, info);
             LayerProfileWriter.writeChart(chart, result.avgScore(),
                     "Layer eviction error, " + modelPath.getFileName() + " (B = " + budget + ", " + set.prompts() + " prompts)");
@@ -117,6 +122,13 @@ final class ProfileLayersCommand implements Callable<Integer> {
             for (double e : result.avgScore()) v.append(String.format(Locale.ROOT, " %.4f", e));
             err.println(v);
             budgets.forEach((b, per) -> err.println("error-aware budgets at B=" + b + ": " + java.util.Arrays.toString(per)));
+            if (gaps.isEmpty()) {
+                err.println("split-half check skipped: it needs at least 2 prompts per task (--samples-per-task)");
+            } else {
+                int gap = gaps.get("128");
+                err.printf(Locale.ROOT, "split-half check: the two halves of the prompts give budgets at B=128 that differ by at most %d rows in a layer%s%n",
+                        gap, gap > 128 / 10 ? " (over 10 % of B: more --samples-per-task would give a steadier profile)" : "");
+            }
             err.println("wrote " + out + " and " + chart);
         }
         return 0;

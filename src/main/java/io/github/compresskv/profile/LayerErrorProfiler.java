@@ -58,25 +58,40 @@ public final class LayerErrorProfiler {
         int layers = config.layers(), total = set.prompts(), done = 0;
         long stepsBefore = decodeSteps;
         List<String> names = new ArrayList<>();
-        double[][] sums = new double[set.tasks().size()][];
-        double[][] normalised = new double[set.tasks().size()][];
-        int[] samples = new int[set.tasks().size()];
-        for (int t = 0; t < set.tasks().size(); t++) {
+        int tasks = set.tasks().size();
+        double[][] sums = new double[tasks][];
+        double[][] normalised = new double[tasks][];
+        int[] samples = new int[tasks];
+        // each task's prompts alternately into two halves, to tell whether the calibration set is large enough
+        double[][][] halfSums = new double[2][tasks][layers];
+        boolean halves = true;
+        for (int t = 0; t < tasks; t++) {
             LayerCalibrationSet.Task task = set.tasks().get(t);
             names.add(task.name());
             double[] sum = new double[layers];
-            for (int[] prompt : task.prompts()) {
-                double[] e = sampleErrors(prompt);
-                for (int l = 0; l < layers; l++) sum[l] += e[l];
+            for (int s = 0; s < task.prompts().size(); s++) {
+                double[] e = sampleErrors(task.prompts().get(s));
+                for (int l = 0; l < layers; l++) {
+                    sum[l] += e[l];
+                    halfSums[s % 2][t][l] += e[l];
+                }
                 done++;
                 if (progress != null) progress.update(done, total, task.name());
             }
             sums[t] = sum;
             normalised[t] = LayerErrorNormalisation.l1(sum);
             samples[t] = task.prompts().size();
+            halves &= samples[t] >= 2;
         }
+        double[][] halfScores = halves ? new double[][]{combined(halfSums[0]), combined(halfSums[1])} : null;
         return new LayerErrorProfile(List.copyOf(names), sums, normalised, LayerErrorNormalisation.combine(List.of(normalised)),
-                samples, decodeSteps - stepsBefore);
+                samples, decodeSteps - stepsBefore, halfScores);
+    }
+
+    private static double[] combined(double[][] sumsPerTask) {
+        List<double[]> normalised = new ArrayList<>();
+        for (double[] sum : sumsPerTask) normalised.add(LayerErrorNormalisation.l1(sum));
+        return LayerErrorNormalisation.combine(normalised);
     }
 
     /** e_l of one prompt: Σ over decode steps of r_{l,t}, for every layer l. */

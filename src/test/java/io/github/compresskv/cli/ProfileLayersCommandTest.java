@@ -47,7 +47,7 @@ class ProfileLayersCommandTest {
         for (int l = 0; l < 14; l++) json.append(l == 0 ? "" : ",").append('"').append(l).append("\":[3,2,1,0]");
         Files.writeString(heads, json.append('}').toString());
         Path out = dir.resolve("tiny.layers.json");
-        CliTest.Run r = run("--model", "models/compresskv-tiny.gguf", "--head-profile", heads.toString(), "--samples-per-task", "1",
+        CliTest.Run r = run("--model", "models/compresskv-tiny.gguf", "--head-profile", heads.toString(), "--samples-per-task", "2",
                 "--length", "200", "--max-new-tokens", "3", "--threads", "2", "-o", out.toString());
         assertEquals(0, r.code(), r.err());
         assertEquals(14, LayerProfile.load(out).layers());
@@ -58,7 +58,8 @@ class ProfileLayersCommandTest {
         }
         assertTrue(r.err().contains("profile layers") && r.err().contains("ETA") && r.err().contains("avg_score:")
                 && r.err().contains("error-aware budgets at B=128: ["), r.err());
-        assertTrue(text.contains("\"error_aware_budgets\""), text);
+        assertTrue(text.contains("\"error_aware_budgets\"") && text.contains("\"split_half_budget_gap\""), text);
+        assertTrue(r.err().contains("split-half check: the two halves of the prompts give budgets at B=128 that differ by at most "), r.err());
     }
 
     @Test

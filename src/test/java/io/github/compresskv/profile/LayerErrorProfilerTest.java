@@ -5,6 +5,7 @@ import io.github.compresskv.cache.KvStorage;
 import io.github.compresskv.compress.Budget;
 import io.github.compresskv.compress.CompressionOptions;
 import io.github.compresskv.compress.CompressionPolicy;
+import io.github.compresskv.compress.ErrorAwareAllocator;
 import io.github.compresskv.compress.HeadProfile;
 import io.github.compresskv.compress.KvCompressor;
 import io.github.compresskv.compress.LayerProfile;
@@ -28,6 +29,7 @@ import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The layer profiler end to end on the embedded model (14 layers, 12 query heads, 3 KV heads). */
@@ -143,6 +145,29 @@ class LayerErrorProfilerTest {
         LayerProfileWriter.writeChart(png, first.avgScore(), "test");
         byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 4);
         assertArrayEquals(new byte[]{(byte) 0x89, 'P', 'N', 'G'}, head);
+    }
+
+    @Test
+    void halvesAreProfilesOfAlternatePromptsAndAgreeWhenThePromptsDo() {
+        int[] a = twoPrompts.tasks().get(0).prompts().get(0), b = twoPrompts.tasks().get(1).prompts().get(0);
+        LayerErrorProfile pair = profiler(32, 4).profile(new LayerCalibrationSet("pair", List.of(new LayerCalibrationSet.Task("t", List.of(a, b)))), null);
+        LayerErrorProfile onlyA = profiler(32, 4).profile(new LayerCalibrationSet("a", List.of(new LayerCalibrationSet.Task("t", List.of(a)))), null);
+        LayerErrorProfile onlyB = profiler(32, 4).profile(new LayerCalibrationSet("b", List.of(new LayerCalibrationSet.Task("t", List.of(b)))), null);
+        assertNull(onlyA.halfScores(), "one prompt per task has no halves");
+        assertEquals(-1, onlyA.splitHalfBudgetGap(128));
+        assertArrayEquals(onlyA.avgScore(), pair.halfScores()[0], 1e-6);
+        assertArrayEquals(onlyB.avgScore(), pair.halfScores()[1], 1e-6);
+        for (int budget : new int[]{64, 128, 256}) {
+            int[] x = ErrorAwareAllocator.allocate(pair.halfScores()[0], budget, 32, 3 * budget);
+            int[] y = ErrorAwareAllocator.allocate(pair.halfScores()[1], budget, 32, 3 * budget);
+            int gap = 0;
+            for (int l = 0; l < x.length; l++) gap = Math.max(gap, Math.abs(x[l] - y[l]));
+            assertEquals(gap, pair.splitHalfBudgetGap(budget), "B = " + budget);
+        }
+        assertTrue(pair.splitHalfBudgetGap(128) > 0, "two different prompts allocate differently");
+
+        LayerErrorProfile twice = profiler(32, 4).profile(new LayerCalibrationSet("twice", List.of(new LayerCalibrationSet.Task("t", List.of(a, a)))), null);
+        assertEquals(0, twice.splitHalfBudgetGap(128), "the same prompt in both halves");
     }
 
     @Test
