@@ -107,7 +107,7 @@ final class ProfileLayersCommand implements Callable<Integer> {
             info.put("length", length);
             info.put("samples_per_task", samplesPerTask);
             Map<String, int[]> budgets = new LinkedHashMap<>();
-            for (int b : new int[]{64, 128, 256}) budgets.put(Integer.toString(b), ErrorAwareAllocator.allocate(result.avgScore(), b, 32, 3 * b));
+            for (int b : new int[]{64, 128, 256}) budgets.put(Integer.toString(b), ErrorAwareAllocator.allocateWithPaperBounds(result.avgScore(), b));
             info.put("error_aware_budgets", budgets);
             Map<String, Integer> gaps = new LinkedHashMap<>();
             if (result.halfScores() != null) {

@@ -36,7 +36,14 @@ public final class ErrorAwareAllocator implements Allocator {
     }
 
     /** The paper's bounds: m = 32, M = 3B. */
-    public ErrorAwareAllocator(LayerProfile profile) { this(profile.errors(), 32, 3); }
+    public ErrorAwareAllocator(LayerProfile profile) { this(profile.errors(), PAPER_MIN_BUDGET, PAPER_MAX_FACTOR); }
+
+    private static final int PAPER_MIN_BUDGET = 32, PAPER_MAX_FACTOR = 3;
+
+    /** Algorithm 1 on ẽ with the paper's bounds m = 32, M = 3B: the budgets compression uses. */
+    public static int[] allocateWithPaperBounds(double[] e, int budget) {
+        return allocate(e, budget, PAPER_MIN_BUDGET, PAPER_MAX_FACTOR * budget);
+    }
 
     @Override
     public int[] allocate(AllocationRequest r) {

@@ -1,5 +1,6 @@
 package io.github.compresskv.profile;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,6 +19,13 @@ public final class LayerErrorNormalisation {
         if (sum == 0) return out;
         for (int i = 0; i < v.length; i++) out[i] = v[i] / sum;
         return out;
+    }
+
+    /** ẽ from the per-task summed errors e_d: each L1-normalised, then {@link #combine}d. */
+    public static double[] fromSums(double[][] sumsPerTask) {
+        List<double[]> normalised = new ArrayList<>();
+        for (double[] sum : sumsPerTask) normalised.add(l1(sum));
+        return combine(normalised);
     }
 
     /** ẽ from the per-task normalised vectors ê_d (all of the same length). */

@@ -22,15 +22,15 @@ public record LayerErrorProfile(List<String> tasks, double[][] sums, double[][] 
     public int layers() { return avgScore.length; }
 
     /**
-     * How far the error-aware budgets at nominal budget {@code budget} (bounds 32 and 3B, as compression uses) of the
+     * How far the error-aware budgets at nominal budget {@code budget} (the paper's bounds, as compression uses) of the
      * two halves of the calibration prompts lie apart: the largest difference of one layer's budget, in rows; -1 when
      * there are no halves. A profile whose halves agree has seen enough prompts; one whose halves disagree by a large
      * part of B would allocate differently with other prompts of the same kind.
      */
     public int splitHalfBudgetGap(int budget) {
         if (halfScores == null) return -1;
-        int[] a = ErrorAwareAllocator.allocate(halfScores[0], budget, 32, 3 * budget);
-        int[] b = ErrorAwareAllocator.allocate(halfScores[1], budget, 32, 3 * budget);
+        int[] a = ErrorAwareAllocator.allocateWithPaperBounds(halfScores[0], budget);
+        int[] b = ErrorAwareAllocator.allocateWithPaperBounds(halfScores[1], budget);
         int gap = 0;
         for (int l = 0; l < a.length; l++) gap = Math.max(gap, Math.abs(a[l] - b[l]));
         return gap;

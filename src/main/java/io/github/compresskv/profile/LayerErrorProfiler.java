@@ -83,15 +83,9 @@ public final class LayerErrorProfiler {
             samples[t] = task.prompts().size();
             halves &= samples[t] >= 2;
         }
-        double[][] halfScores = halves ? new double[][]{combined(halfSums[0]), combined(halfSums[1])} : null;
+        double[][] halfScores = halves ? new double[][]{LayerErrorNormalisation.fromSums(halfSums[0]), LayerErrorNormalisation.fromSums(halfSums[1])} : null;
         return new LayerErrorProfile(List.copyOf(names), sums, normalised, LayerErrorNormalisation.combine(List.of(normalised)),
                 samples, decodeSteps - stepsBefore, halfScores);
-    }
-
-    private static double[] combined(double[][] sumsPerTask) {
-        List<double[]> normalised = new ArrayList<>();
-        for (double[] sum : sumsPerTask) normalised.add(LayerErrorNormalisation.l1(sum));
-        return LayerErrorNormalisation.combine(normalised);
     }
 
     /** e_l of one prompt: Σ over decode steps of r_{l,t}, for every layer l. */
