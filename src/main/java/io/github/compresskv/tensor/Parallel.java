@@ -72,10 +72,17 @@ public final class Parallel implements AutoCloseable {
      * An exception thrown by the body is rethrown here after all chunks have finished.
      */
     public void forRange(int n, int grain, RangeBody body) {
+        forRange(n, grain, 1, body);
+    }
+
+    /** As {@link #forRange(int, int, RangeBody)} with every chunk but the last a multiple of {@code align} indices. */
+    public void forRange(int n, int grain, int align, RangeBody body) {
         if (n <= 0) return;
         int g = Math.max(1, grain);
         int chunks = Math.min((n + g - 1) / g, threads * 4);
-        run(n, (n + chunks - 1) / chunks, n <= g, body);
+        int size = (n + chunks - 1) / chunks;
+        size = (size + align - 1) / align * align;
+        run(n, size, n <= g, body);
     }
 
     /**

@@ -64,6 +64,8 @@ final class Q8Activations {
     float[] d = new float[0];
     /** d · Σ q of each block. */
     float[] dsum = new float[0];
+    /** Σ q of each block. */
+    int[] sum = new int[0];
     int cols;
 
     private static final ThreadLocal<Q8Activations> LOCAL = ThreadLocal.withInitial(Q8Activations::new);
@@ -79,6 +81,7 @@ final class Q8Activations {
             q = new short[cols];
             d = new float[cols / BLOCK];
             dsum = new float[cols / BLOCK];
+            sum = new int[cols / BLOCK];
         }
         this.cols = cols;
         FloatVector rounder = FloatVector.broadcast(F, ROUNDER);
@@ -101,6 +104,7 @@ final class Q8Activations {
             ((ShortVector) q3.convertShape(VectorOperators.I2S, S, 0)).intoArray(q, o + 24);
             d[b] = scale;
             dsum[b] = scale * sum;
+            this.sum[b] = sum;
         }
         return this;
     }

@@ -81,15 +81,47 @@ public abstract class WeightMatrix {
      * this type has them.
      */
     final void dotRows(int start, int end, float[] x, Q8Activations xq, float[] y, int yOffset) {
-        int half = (end - start) / 2;
         if (xq != null && integerDot()) {
-            for (int r = start; r < start + half; r++) dotPairQ8(r, r + half, xq, y, yOffset + r, yOffset + r + half);
-            if (((end - start) & 1) != 0) dotPairQ8(end - 1, end - 1, xq, y, yOffset + end - 1, yOffset + end - 1);
+            dotRowsQ8(start, end, xq, y, yOffset);
             return;
         }
+        int half = (end - start) / 2;
         for (int r = start; r < start + half; r++) dotPair(r, r + half, x, y, yOffset + r, yOffset + r + half);
         if (((end - start) & 1) != 0) y[yOffset + end - 1] = dot(end - 1, x, 0);
     }
+
+    /** The integer part of {@link #dotRows}: rows in pairs far apart through {@link #dotPairQ8}. */
+    void dotRowsQ8(int start, int end, Q8Activations xq, float[] y, int yOffset) {
+        int half = (end - start) / 2;
+        for (int r = start; r < start + half; r++) dotPairQ8(r, r + half, xq, y, yOffset + r, yOffset + r + half);
+        if (((end - start) & 1) != 0) dotPairQ8(end - 1, end - 1, xq, y, yOffset + end - 1, yOffset + end - 1);
+    }
+
+    /**
+     * Called by the thread that starts a matvec or matmul, before the pool runs it: a type whose kernels read another
+     * layout of the weights builds it here, once. Nothing by default.
+     */
+    void prepareKernels() {}
+
+    /**
+     * Rows [r0, r0 + nr) of a matmul tile into {@code panel} (see {@link MatmulKernels#pack}), with {@code rows} as
+     * scratch for the dequantized rows.
+     */
+    void packTile(int r0, int nr, float[] rows, float[] panel) {
+        for (int i = 0; i < nr; i++) dequantizeRow(r0 + i, rows, i * cols);
+        MatmulKernels.pack(rows, nr, cols, panel);
+    }
+
+    /**
+     * Whether {@link #matmul} of fewer than {@link #TILED_MIN_TOKENS} tokens uses the tiles as well, instead of the
+     * fused row dots (for a type whose tiles come from another layout, so that prefill does not read both).
+     */
+    boolean tilesForFewTokens() {
+        return false;
+    }
+
+    /** Rows per matvec chunk are a multiple of this, so that kernels over groups of rows see whole groups. */
+    static final int ROW_ALIGN = 16;
 
     /** x quantized by the calling thread when the integer kernels are on and one of {@code ms} has them, else null. */
     private static Q8Activations quantizedFor(WeightMatrix[] ms, float[] x, int cols) {
@@ -111,10 +143,11 @@ public abstract class WeightMatrix {
             throw new IllegalArgumentException(this + " matvec needs x of " + cols + " and y of " + rows
                     + " from offset " + yOffset + ", got x " + x.length + ", y " + y.length);
         }
+        prepareKernels();
         MatvecTask task = MATVEC.get();
         task.set(this, x, quantizedFor(this, x), y, yOffset);
         try {
-            pool.forRange(rows, rowsPerTask(), task);
+            pool.forRange(rows, rowsPerTask(), ROW_ALIGN, task);
         } finally {
             task.set(null, null, null, null, 0);
         }
@@ -133,12 +166,13 @@ public abstract class WeightMatrix {
                         + " rows, got output " + ys[m].length);
             }
             total += ms[m].rows;
+            ms[m].prepareKernels();
         }
         if (x.length < cols) throw new IllegalArgumentException("matvecs: x of " + x.length + " for " + cols + " columns");
         MultiMatvecTask task = MULTI.get();
         task.set(ms, x, quantizedFor(ms, x, cols), ys);
         try {
-            pool.forRange(total, ms[0].rowsPerTask(), task);
+            pool.forRange(total, ms[0].rowsPerTask(), ROW_ALIGN, task);
         } finally {
             task.set(null, null, null, null);
         }
@@ -211,7 +245,8 @@ public abstract class WeightMatrix {
      */
     public void matmul(float[] x, int n, float[] y, Parallel pool) {
         checkMatmul(x, n, y);
-        if (n < TILED_MIN_TOKENS) {
+        prepareKernels();
+        if (n < TILED_MIN_TOKENS && !tilesForFewTokens()) {
             pool.forRange(rows, rowsPerTask(), (start, end) -> {
                 for (int r = start; r < end; r++) {
                     for (int t = 0; t < n; t++) y[t * rows + r] = dot(r, x, t * cols);
@@ -226,8 +261,7 @@ public abstract class WeightMatrix {
             for (int tile = start; tile < end; tile++) {
                 int r0 = tile * tileRows;
                 int nr = Math.min(tileRows, rows - r0);
-                for (int i = 0; i < nr; i++) dequantizeRow(r0 + i, s.rows, i * cols);
-                MatmulKernels.pack(s.rows, nr, cols, s.panel);
+                packTile(r0, nr, s.rows, s.panel);
                 MatmulKernels.multiply(s.panel, nr, cols, x, n, y, rows, r0, s.out);
             }
         });

@@ -40,7 +40,10 @@ class WeightMatrixKernelTest {
         KernelChecks.check(type, 5, cols, seed++, KernelChecks.Placement.HEAP, pool);
         KernelChecks.check(type, 7, cols, seed++, KernelChecks.Placement.UNALIGNED, pool);
         // several matmul tiles, a partial last tile and rows not a multiple of 4
-        KernelChecks.check(type, 71, cols, seed, KernelChecks.Placement.NATIVE, pool);
+        KernelChecks.check(type, 71, cols, seed++, KernelChecks.Placement.NATIVE, pool);
+        // rows in 16s: the types that re-lay rows out in groups do so (a partial last tile of whole groups at 8 lanes)
+        KernelChecks.check(type, 48, cols, seed++, KernelChecks.Placement.NATIVE, pool);
+        KernelChecks.check(type, 80, KernelChecks.colsFor(type)[2], seed, KernelChecks.Placement.UNALIGNED, pool);
     }
 
     @ParameterizedTest
