@@ -53,7 +53,7 @@ final class Q4_0Matrix extends WeightMatrix {
      * read when a matrix first computes.
      */
     static final String ROW_GROUPS_PROPERTY = "compresskv.q4_0.row.groups";
-    static boolean rowGroups = !"false".equalsIgnoreCase(System.getProperty(ROW_GROUPS_PROPERTY, "").strip());
+    private static final boolean ROW_GROUPS = !"false".equalsIgnoreCase(System.getProperty(ROW_GROUPS_PROPERTY, "").strip());
 
     /** The rows re-laid out for the integer kernels, built on the first product; null until then or where unused. */
     private volatile Q4_0RowGroups groups;
@@ -65,7 +65,7 @@ final class Q4_0Matrix extends WeightMatrix {
      */
     @Override
     void prepareKernels() {
-        if (groups != null || !rowGroups || !integerDot() || rows % Q4_0RowGroups.ROWS != 0) return;
+        if (groups != null || !ROW_GROUPS || !integerDot() || rows % Q4_0RowGroups.ROWS != 0) return;
         synchronized (this) {
             if (groups != null) return;
             groups = new Q4_0RowGroups(data, rows, cols);

@@ -10,6 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
 import static io.github.compresskv.tensor.Q8Activations.B16;
@@ -37,7 +39,7 @@ final class Q4_0RowGroups {
     /** Bytes of one group's block: scales, then 16 records of one byte per row. */
     private static final int GROUP_BLOCK_BYTES = SCALE_BYTES + ROWS * 16;
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
+    private static final VarHandle SCALE = MethodHandles.byteArrayViewVarHandle(float[].class, LE);
 
     private final MemorySegment groups;
     private final int blocks;
@@ -52,22 +54,20 @@ final class Q4_0RowGroups {
         this.groupBytes = (long) blocks * GROUP_BLOCK_BYTES;
         // native and freed with this object: the copy replaces the file's pages in the working set
         this.groups = Arena.ofAuto().allocate(groupBytes * (rows / ROWS), 64);
-        long rowBytes = 18L * blocks;
-        byte[] block = new byte[16];
-        for (int r = 0; r < rows; r++) {
-            long to = (r / ROWS) * groupBytes, lane = r % ROWS;
-            for (int b = 0; b < blocks; b++, to += GROUP_BLOCK_BYTES) {
-                long from = r * rowBytes + 18L * b;
-                groups.set(FLOAT, to + 4 * lane, Float.float16ToFloat(src.get(Simd.HALF, from)));
-                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, from + 2, block, 0, 16);
-                for (int p = 0; p < 16; p++) groups.set(ValueLayout.JAVA_BYTE, to + SCALE_BYTES + 16L * p + lane, block[p]);
+        // a group at a time through heap arrays: per-byte accesses to the segments cost 5-10 times more
+        int rowBytes = 18 * blocks;
+        byte[] in = new byte[ROWS * rowBytes], out = new byte[Math.toIntExact(groupBytes)];
+        for (int g = 0; g < rows / ROWS; g++) {
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, in, 0, in.length);
+            for (int lane = 0; lane < ROWS; lane++) {
+                for (int b = 0; b < blocks; b++) {
+                    int from = lane * rowBytes + 18 * b, to = b * GROUP_BLOCK_BYTES;
+                    SCALE.set(out, to + 4 * lane, Float.float16ToFloat((short) ((in[from] & 0xFF) | in[from + 1] << 8)));
+                    for (int p = 0; p < 16; p++) out[to + SCALE_BYTES + 16 * p + lane] = in[from + 2 + p];
+                }
             }
+            MemorySegment.copy(out, 0, groups, ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
         }
-    }
-
-    /** Bytes held (what a matvec reads). */
-    long byteSize() {
-        return groups.byteSize();
     }
 
     /**
