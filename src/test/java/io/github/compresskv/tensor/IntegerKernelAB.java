@@ -5,7 +5,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
 /**
- * Single-thread A/B of the float and the integer two-row decode kernels of each type named in the arguments, weights
+ * Single-thread A/B of the float and the integer two-row decode kernels of each type named in the arguments (and of
+ * the rows as matvec runs them: for Q4_0 its row groups), weights
  * in L2 (32 rows of 4864 columns), alternating in one process and keeping the fastest of 2000 trials of each after
  * 1000 of warm-up: on the shared machine the minimum is steadier than JMH's averages, which need long warm-ups under
  * load (until C2 has compiled a kernel its vectors are boxed). Run after {@code mvn test-compile}:
@@ -26,7 +27,9 @@ public final class IntegerKernelAB {
             float[] x = RandomWeights.floats(cols, random);
             float[] yFloat = new float[rows], yInt = new float[rows];
             Q8Activations xq = new Q8Activations().quantize(x, cols);
-            long bestFloat = Long.MAX_VALUE, bestInt = Long.MAX_VALUE, bestQuantize = Long.MAX_VALUE;
+            m.prepareKernels(); // Q4_0: its row groups, which matvec uses (the pair kernel reads ggml's layout)
+            float[] yRows = new float[rows];
+            long bestFloat = Long.MAX_VALUE, bestInt = Long.MAX_VALUE, bestQuantize = Long.MAX_VALUE, bestRows = Long.MAX_VALUE;
             for (int trial = 0; trial < 3000; trial++) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < rows / 2; i++) m.dotPair(i, i + rows / 2, x, yFloat, i, i + rows / 2);
@@ -35,10 +38,13 @@ public final class IntegerKernelAB {
                 long t2 = System.nanoTime();
                 xq.quantize(x, cols);
                 long t3 = System.nanoTime();
+                m.dotRowsQ8(0, rows, xq, yRows, 0);
+                long t4 = System.nanoTime();
                 if (trial >= 1000) {
                     bestFloat = Math.min(bestFloat, t1 - t0);
                     bestInt = Math.min(bestInt, t2 - t1);
                     bestQuantize = Math.min(bestQuantize, t3 - t2);
+                    bestRows = Math.min(bestRows, t4 - t3);
                 }
             }
             double weights = (double) rows * cols;
@@ -47,9 +53,10 @@ public final class IntegerKernelAB {
                 maxDiff = Math.max(maxDiff, Math.abs(yFloat[i] - yInt[i]));
                 maxY = Math.max(maxY, Math.abs(yFloat[i]));
             }
-            System.out.printf("%-5s float %.4f ns/weight, integer %.4f ns/weight: %.2fx; quantizing x: %.2f µs; "
-                            + "max |Δy| / max |y| = %.1e%n", type, bestFloat / weights, bestInt / weights,
-                    (double) bestFloat / bestInt, bestQuantize / 1e3, maxDiff / maxY);
+            System.out.printf("%-5s float %.4f ns/weight, integer %.4f ns/weight: %.2fx; as matvec runs the rows %.4f ns/weight "
+                            + "(%.2fx the float kernel); quantizing x: %.2f µs; max |Δy| / max |y| = %.1e%n", type, bestFloat / weights,
+                    bestInt / weights, (double) bestFloat / bestInt, bestRows / weights, (double) bestFloat / bestRows,
+                    bestQuantize / 1e3, maxDiff / maxY);
         }
     }
 }

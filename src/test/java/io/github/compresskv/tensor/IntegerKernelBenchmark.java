@@ -21,8 +21,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The decode kernels of one type side by side, one thread, weights in L2 (32 rows, so compute and not memory is
  * measured): {@code floatPair} = the float two-row kernel (every weight converted to float), {@code integerPair} =
- * the integer kernel on activations quantized once ({@link Q8Activations}), {@code quantize} = that quantization of
- * one activation vector. Score: µs per call; ns per weight = score · 1000 / (32 · cols).
+ * the integer kernel on activations quantized once ({@link Q8Activations}), {@code integerRows} = the rows as matvec
+ * runs them after the matrix has prepared its kernels (for Q4_0 the row groups, {@link Q4_0RowGroups}; for the
+ * others the same as {@code integerPair}), {@code quantize} = that quantization of one activation vector. Score: µs per call; ns per weight = score · 1000 / (32 · cols).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -56,6 +57,7 @@ public class IntegerKernelBenchmark {
         x = RandomWeights.floats(cols, random);
         y = new float[ROWS];
         xq = new Q8Activations().quantize(x, cols);
+        m.prepareKernels();
     }
 
     @TearDown
@@ -72,6 +74,12 @@ public class IntegerKernelBenchmark {
     @Benchmark
     public float[] integerPair() {
         for (int i = 0; i < ROWS / 2; i++) m.dotPairQ8(i, i + ROWS / 2, xq, y, i, i + ROWS / 2);
+        return y;
+    }
+
+    @Benchmark
+    public float[] integerRows() {
+        m.dotRowsQ8(0, ROWS, xq, y, 0);
         return y;
     }
 
