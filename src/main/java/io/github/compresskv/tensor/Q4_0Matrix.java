@@ -48,57 +48,9 @@ final class Q4_0Matrix extends WeightMatrix {
         super(GgmlType.Q4_0, data, rows, cols);
     }
 
-    /**
-     * System property: {@code false} keeps Q4_0 weights in ggml's layout and on the row kernel (to compare speed);
-     * read when a matrix first computes.
-     */
-    static final String ROW_GROUPS_PROPERTY = "compresskv.q4_0.row.groups";
-    private static final boolean ROW_GROUPS = !"false".equalsIgnoreCase(System.getProperty(ROW_GROUPS_PROPERTY, "").strip());
-
-    /** The rows re-laid out for the integer kernels, built on the first product; null until then or where unused. */
-    private volatile Q4_0RowGroups groups;
-
-    /**
-     * With the integer kernels on and rows in 16s, the first product re-lays the weights out in row groups, and
-     * decode and prefill read only those; a file mapping's pages of this matrix are then released, so that the copy
-     * replaces them in memory rather than adding to them.
-     */
     @Override
-    void prepareKernels() {
-        if (groups != null || !ROW_GROUPS || !integerDot() || rows % Q4_0RowGroups.ROWS != 0) return;
-        synchronized (this) {
-            if (groups != null) return;
-            groups = new Q4_0RowGroups(data, rows, cols);
-            if (data.isMapped()) data.unload();
-        }
-    }
-
-    @Override
-    void dotRowsQ8(int start, int end, Q8Activations xq, float[] y, int yOffset) {
-        Q4_0RowGroups g = groups;
-        int r = Q4_0RowGroups.ROWS;
-        int g0 = (start + r - 1) / r, g1 = end / r;
-        if (g == null || g0 >= g1) {
-            super.dotRowsQ8(start, end, xq, y, yOffset);
-            return;
-        }
-        // a chunk that does not start or end on a group (matvecs after a matrix whose rows are not in 16s): its
-        // edges on the row kernel
-        if (start < g0 * r) super.dotRowsQ8(start, g0 * r, xq, y, yOffset);
-        g.dotGroupsQ8(g0, g1, xq, y, yOffset);
-        if (g1 * r < end) super.dotRowsQ8(g1 * r, end, xq, y, yOffset);
-    }
-
-    @Override
-    void packTile(int r0, int nr, float[] rows, float[] panel) {
-        Q4_0RowGroups g = groups;
-        if (g != null) g.packPanel(r0, nr, cols, panel, MatmulKernels.PANEL);
-        else super.packTile(r0, nr, rows, panel);
-    }
-
-    @Override
-    boolean tilesForFewTokens() {
-        return groups != null;
+    RowGroups newRowGroups() {
+        return new Q4_0RowGroups(data, rows, cols);
     }
 
     @Override

@@ -39,6 +39,11 @@ final class Q5_0Matrix extends WeightMatrix {
     }
 
     @Override
+    RowGroups newRowGroups() {
+        return new Q5_0RowGroups(data, rows, cols);
+    }
+
+    @Override
     public float dot(int row, float[] x, int xOffset) {
         int blocks = cols / BLOCK;
         long base = row * rowBytes;

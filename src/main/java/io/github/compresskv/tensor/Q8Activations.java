@@ -64,8 +64,8 @@ final class Q8Activations {
     float[] d = new float[0];
     /** d · Σ q of each block. */
     float[] dsum = new float[0];
-    /** Σ q of each block. */
-    int[] sum = new int[0];
+    /** Σ q of each block, and of its first 16 values. */
+    int[] sum = new int[0], sumLow = new int[0];
     int cols;
 
     private static final ThreadLocal<Q8Activations> LOCAL = ThreadLocal.withInitial(Q8Activations::new);
@@ -82,6 +82,7 @@ final class Q8Activations {
             d = new float[cols / BLOCK];
             dsum = new float[cols / BLOCK];
             sum = new int[cols / BLOCK];
+            sumLow = new int[cols / BLOCK];
         }
         this.cols = cols;
         FloatVector rounder = FloatVector.broadcast(F, ROUNDER);
@@ -105,6 +106,7 @@ final class Q8Activations {
             d[b] = scale;
             dsum[b] = scale * sum;
             this.sum[b] = sum;
+            sumLow[b] = q0.add(q1).reduceLanes(VectorOperators.ADD);
         }
         return this;
     }

@@ -90,34 +90,57 @@ public abstract class WeightMatrix {
         if (((end - start) & 1) != 0) y[yOffset + end - 1] = dot(end - 1, x, 0);
     }
 
-    /** The integer part of {@link #dotRows}: rows in pairs far apart through {@link #dotPairQ8}. */
-    void dotRowsQ8(int start, int end, Q8Activations xq, float[] y, int yOffset) {
+    /**
+     * The integer part of {@link #dotRows}: on the row groups where this matrix has them (a chunk that does not start
+     * or end on a group, in a fused matvec after a matrix whose rows are not in 16s, runs its edges on the row
+     * kernel), else rows in pairs far apart through {@link #dotPairQ8}.
+     */
+    private void dotRowsQ8(int start, int end, Q8Activations xq, float[] y, int yOffset) {
+        RowGroups g = rowGroups;
+        int r = RowGroups.ROWS;
+        int g0 = (start + r - 1) / r, g1 = end / r;
+        if (g == null || g0 >= g1) {
+            pairRowsQ8(start, end, xq, y, yOffset);
+            return;
+        }
+        if (start < g0 * r) pairRowsQ8(start, g0 * r, xq, y, yOffset);
+        g.dotGroupsQ8(g0, g1, xq, y, yOffset);
+        if (g1 * r < end) pairRowsQ8(g1 * r, end, xq, y, yOffset);
+    }
+
+    private void pairRowsQ8(int start, int end, Q8Activations xq, float[] y, int yOffset) {
         int half = (end - start) / 2;
         for (int r = start; r < start + half; r++) dotPairQ8(r, r + half, xq, y, yOffset + r, yOffset + r + half);
         if (((end - start) & 1) != 0) dotPairQ8(end - 1, end - 1, xq, y, yOffset + end - 1, yOffset + end - 1);
     }
 
-    /**
-     * Called by the thread that starts a matvec or matmul, before the pool runs it: a type whose kernels read another
-     * layout of the weights builds it here, once. Nothing by default.
-     */
-    void prepareKernels() {}
-
-    /**
-     * Rows [r0, r0 + nr) of a matmul tile into {@code panel} (see {@link MatmulKernels#pack}), with {@code rows} as
-     * scratch for the dequantized rows.
-     */
-    void packTile(int r0, int nr, float[] rows, float[] panel) {
-        for (int i = 0; i < nr; i++) dequantizeRow(r0 + i, rows, i * cols);
-        MatmulKernels.pack(rows, nr, cols, panel);
+    /** This matrix re-laid out in row groups for its type's integer kernel, or null where the type has none. */
+    RowGroups newRowGroups() {
+        return null;
     }
 
+    /** The row groups, once built (null where the type has none, the integer kernels are off or rows are not in 16s). */
+    private volatile RowGroups rowGroups;
+    private volatile boolean kernelsPrepared;
+
     /**
-     * Whether {@link #matmul} of fewer than {@link #TILED_MIN_TOKENS} tokens uses the tiles as well, instead of the
-     * fused row dots (for a type whose tiles come from another layout, so that prefill does not read both).
+     * Called by the thread that starts a matvec or matmul, before the pool runs it: the first time, builds the row
+     * groups where this type has them; decode and prefill then read only those, and a file mapping's pages of this
+     * matrix are released, so that the copy replaces them in memory rather than adding to them.
      */
-    boolean tilesForFewTokens() {
-        return false;
+    final void prepareKernels() {
+        if (kernelsPrepared) return;
+        synchronized (this) {
+            if (kernelsPrepared) return;
+            if (RowGroups.ENABLED && integerDot() && rows % RowGroups.ROWS == 0) {
+                RowGroups g = newRowGroups();
+                if (g != null) {
+                    rowGroups = g;
+                    if (data.isMapped()) data.unload();
+                }
+            }
+            kernelsPrepared = true;
+        }
     }
 
     /** Rows per matvec chunk are a multiple of this, so that kernels over groups of rows see whole groups. */
@@ -246,7 +269,9 @@ public abstract class WeightMatrix {
     public void matmul(float[] x, int n, float[] y, Parallel pool) {
         checkMatmul(x, n, y);
         prepareKernels();
-        if (n < TILED_MIN_TOKENS && !tilesForFewTokens()) {
+        RowGroups groups = rowGroups;
+        // with row groups the tiles also serve a few tokens: the fused row dots would read the file's layout again
+        if (n < TILED_MIN_TOKENS && groups == null) {
             pool.forRange(rows, rowsPerTask(), (start, end) -> {
                 for (int r = start; r < end; r++) {
                     for (int t = 0; t < n; t++) y[t * rows + r] = dot(r, x, t * cols);
@@ -261,7 +286,12 @@ public abstract class WeightMatrix {
             for (int tile = start; tile < end; tile++) {
                 int r0 = tile * tileRows;
                 int nr = Math.min(tileRows, rows - r0);
-                packTile(r0, nr, s.rows, s.panel);
+                if (groups != null) {
+                    groups.packPanel(r0, nr, cols, s.panel, MatmulKernels.PANEL);
+                } else {
+                    for (int i = 0; i < nr; i++) dequantizeRow(r0 + i, s.rows, i * cols);
+                    MatmulKernels.pack(s.rows, nr, cols, s.panel);
+                }
                 MatmulKernels.multiply(s.panel, nr, cols, x, n, y, rows, r0, s.out);
             }
         });

@@ -38,7 +38,7 @@ public final class IntegerKernelAB {
                 long t2 = System.nanoTime();
                 xq.quantize(x, cols);
                 long t3 = System.nanoTime();
-                m.dotRowsQ8(0, rows, xq, yRows, 0);
+                m.dotRows(0, rows, x, xq, yRows, 0);
                 long t4 = System.nanoTime();
                 if (trial >= 1000) {
                     bestFloat = Math.min(bestFloat, t1 - t0);

@@ -79,7 +79,7 @@ public class IntegerKernelBenchmark {
 
     @Benchmark
     public float[] integerRows() {
-        m.dotRowsQ8(0, ROWS, xq, y, 0);
+        m.dotRows(0, ROWS, x, xq, y, 0);
         return y;
     }
 

@@ -3,8 +3,9 @@ package io.github.compresskv.tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -17,8 +18,8 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Q4_0 weights in row groups: the integer decode kernel, the prefill panels and the released file pages. */
-class Q4_0RowGroupsTest {
+/** Weights in row groups (Q4_0, Q5_0): the integer decode kernel, the prefill panels and the released file pages. */
+class RowGroupsTest {
 
     private static Parallel pool;
 
@@ -28,20 +29,30 @@ class Q4_0RowGroupsTest {
     @AfterAll
     static void stopPool() { pool.close(); }
 
-    private static float[][] reference(byte[] bytes, int rows, int cols) {
+    private static float[][] reference(GgmlType type, byte[] bytes, int rows, int cols) {
         int rowBytes = bytes.length / rows;
         float[][] w = new float[rows][];
-        for (int r = 0; r < rows; r++) w[r] = ReferenceDequantizer.dequantize(GgmlType.Q4_0, bytes, r * rowBytes, cols);
+        for (int r = 0; r < rows; r++) w[r] = ReferenceDequantizer.dequantize(type, bytes, r * rowBytes, cols);
         return w;
     }
 
-    @Test
-    void panelsAreTheDequantizedRowsPackedToTheBit() {
+    private static RowGroups groupsOf(GgmlType type, byte[] bytes, int rows, int cols) {
+        MemorySegment s = MemorySegment.ofArray(bytes);
+        return switch (type) {
+            case Q4_0 -> new Q4_0RowGroups(s, rows, cols);
+            case Q5_0 -> new Q5_0RowGroups(s, rows, cols);
+            default -> throw new IllegalArgumentException(type.toString());
+        };
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q5_0"})
+    void panelsAreTheDequantizedRowsPackedToTheBit(GgmlType type) {
         Random random = new Random(3);
         int rows = 48, cols = 96;
-        byte[] bytes = RandomWeights.of(GgmlType.Q4_0, rows, cols, random);
-        WeightMatrix m = WeightMatrices.of(GgmlType.Q4_0, MemorySegment.ofArray(bytes), rows, cols);
-        Q4_0RowGroups groups = new Q4_0RowGroups(MemorySegment.ofArray(bytes), rows, cols);
+        byte[] bytes = RandomWeights.of(type, rows, cols, random);
+        WeightMatrix m = WeightMatrices.of(type, MemorySegment.ofArray(bytes), rows, cols);
+        RowGroups groups = groupsOf(type, bytes, rows, cols);
         int panelRows = MatmulKernels.PANEL;
         float[] scratch = new float[panelRows * cols], expected = new float[panelRows * cols], got = new float[panelRows * cols];
         for (int r0 = 0; r0 < rows; r0 += panelRows) {
@@ -57,14 +68,15 @@ class Q4_0RowGroupsTest {
         }
     }
 
-    @Test
-    void integerKernelStaysWithinTheActivationRoundingBoundOnceCompiled() {
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q5_0"})
+    void integerKernelStaysWithinTheActivationRoundingBoundOnceCompiled(GgmlType type) {
         Assumptions.assumeTrue(Q8Activations.ENABLED, "integer kernels off at " + Simd.bits() + " bits");
         Random random = new Random(4);
-        int rows = 32, cols = 9 * 32;
-        byte[] bytes = RandomWeights.of(GgmlType.Q4_0, rows, cols, random);
-        float[][] w = reference(bytes, rows, cols);
-        Q4_0RowGroups groups = new Q4_0RowGroups(MemorySegment.ofArray(bytes), rows, cols);
+        int rows = 48, cols = 9 * 32; // three groups: a pair and an odd one
+        byte[] bytes = RandomWeights.of(type, rows, cols, random);
+        float[][] w = reference(type, bytes, rows, cols);
+        RowGroups groups = groupsOf(type, bytes, rows, cols);
         float[] y = new float[rows + 3];
         for (int call = 0; call < 20_000; call++) {
             float[] x = RandomWeights.floats(cols, random);
@@ -78,31 +90,43 @@ class Q4_0RowGroupsTest {
         }
     }
 
-    @Test
-    void extremeWeightsAndActivationsDoNotOverflowTheSixteenBitSums() {
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q5_0"})
+    void extremeWeightsAndActivationsDoNotOverflowTheSixteenBitSums(GgmlType type) {
         Assumptions.assumeTrue(Q8Activations.ENABLED, "integer kernels off at " + Simd.bits() + " bits");
-        // every weight q = 0 (value −8 · d) against activations all at +127: |Σ| = 8 · 127 · 32 per block, the bound
-        int rows = 16, cols = 64;
-        byte[] bytes = new byte[rows * 2 * 18];
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        for (int o = 0; o < bytes.length; o += 18) b.putShort(o, Float.floatToFloat16(0.5f));
-        float[] x = new float[cols];
-        java.util.Arrays.fill(x, 2f);
-        float[] y = new float[rows];
-        new Q4_0RowGroups(MemorySegment.ofArray(bytes), rows, cols).dotGroupsQ8(0, 1, new Q8Activations().quantize(x, cols), y, 0);
-        for (int r = 0; r < rows; r++) assertEquals(-8 * 0.5f * 2f * cols, y[r], 1e-3f, "row " + r);
+        // every code at its smallest (value −8 · d, Q5_0 −16 · d) and at its largest (7 · d, 15 · d), against
+        // activations all at ±127: the sums reach the 16-bit bound (8 · 127 · 32 per Q4_0 block, 16 · 127 · 16 per
+        // Q5_0 half block)
+        int rows = 16, cols = 64, blockBytes = (int) type.byteSize(32), offset = type == GgmlType.Q4_0 ? 8 : 16;
+        for (boolean largest : new boolean[] {false, true}) {
+            for (float sign : new float[] {1f, -1f}) {
+                byte[] bytes = new byte[rows * 2 * blockBytes];
+                if (largest) java.util.Arrays.fill(bytes, (byte) 0xFF);
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                for (int o = 0; o < bytes.length; o += blockBytes) b.putShort(o, Float.floatToFloat16(0.5f));
+                float[] x = new float[cols];
+                java.util.Arrays.fill(x, 2f * sign);
+                float[] y = new float[rows];
+                groupsOf(type, bytes, rows, cols).dotGroupsQ8(0, 1, new Q8Activations().quantize(x, cols), y, 0);
+                float code = largest ? offset - 1 : -offset;
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(code * 0.5f * 2f * sign * cols, y[r], 1e-3f, type + " row " + r + (largest ? ", largest" : ", smallest") + " codes, sign " + sign);
+                }
+            }
+        }
     }
 
-    @Test
-    void matvecsWithGroupsSplitAcrossMatricesAgreeWithTheReference() {
-        // a Q8_0 matrix of 24 rows first: the pool's chunks (multiples of 16) then start and end inside the Q4_0
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q5_0"})
+    void matvecsWithGroupsSplitAcrossMatricesAgreeWithTheReference(GgmlType type) {
+        // a Q8_0 matrix of 24 rows first: the pool's chunks (multiples of 16) then start and end inside the grouped
         // matrix's groups, whose edges go to the row kernel
         Random random = new Random(5);
         int cols = 4096;
-        byte[] q8 = RandomWeights.of(GgmlType.Q8_0, 24, cols, random), q4 = RandomWeights.of(GgmlType.Q4_0, 64, cols, random);
+        byte[] q8 = RandomWeights.of(GgmlType.Q8_0, 24, cols, random), q4 = RandomWeights.of(type, 64, cols, random);
         WeightMatrix a = WeightMatrices.of(GgmlType.Q8_0, MemorySegment.ofArray(q8), 24, cols);
-        WeightMatrix m = WeightMatrices.of(GgmlType.Q4_0, MemorySegment.ofArray(q4), 64, cols);
-        float[][] w = reference(q4, 64, cols);
+        WeightMatrix m = WeightMatrices.of(type, MemorySegment.ofArray(q4), 64, cols);
+        float[][] w = reference(type, q4, 64, cols);
         float[] x = RandomWeights.floats(cols, random);
         float[][] ys = {new float[24], new float[64]};
         WeightMatrix.matvecs(new WeightMatrix[] {a, m}, x, ys, pool);
@@ -112,17 +136,18 @@ class Q4_0RowGroupsTest {
         }
     }
 
-    @Test
-    void aMappedFileStaysReadableAfterItsPagesAreReleased(@TempDir Path dir) throws IOException {
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q5_0"})
+    void aMappedFileStaysReadableAfterItsPagesAreReleased(GgmlType type, @TempDir Path dir) throws IOException {
         Random random = new Random(6);
         int rows = 64, cols = 256;
-        byte[] bytes = RandomWeights.of(GgmlType.Q4_0, rows, cols, random);
-        Path file = dir.resolve("q4_0.bin");
+        byte[] bytes = RandomWeights.of(type, rows, cols, random);
+        Path file = dir.resolve("weights.bin");
         Files.write(file, bytes);
-        float[][] w = reference(bytes, rows, cols);
+        float[][] w = reference(type, bytes, rows, cols);
         try (Arena arena = Arena.ofShared(); FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, bytes.length, arena);
-            WeightMatrix m = WeightMatrices.of(GgmlType.Q4_0, mapped.asSlice(18L * (cols / 32) * 16), rows - 16, cols);
+            WeightMatrix m = WeightMatrices.of(type, mapped.asSlice(type.byteSize(cols) * 16), rows - 16, cols);
             float[] x = RandomWeights.floats(6 * cols, random);
             float[] y = new float[rows - 16];
             m.matvec(x, y, 0, pool); // builds the groups and releases the mapping's pages
