@@ -41,7 +41,7 @@ final class Q4_0RowGroups extends RowGroups {
         short[] xq = x.q;
         int[] xsum = x.sum;
         float[] xd = x.d;
-        long baseA = ga * groupBytes, baseB = gb * groupBytes;
+        long baseA = ga * groupBytes, baseB = gb * groupBytes, apart = baseB - baseA;
         FloatVector a0 = FloatVector.zero(F8), a1 = a0, b0 = a0, b1 = a0;
         for (int b = 0; b < blocks; b++) {
             long oa = baseA + (long) b * groupBlockBytes, ob = baseB + (long) b * groupBlockBytes;
@@ -49,10 +49,13 @@ final class Q4_0RowGroups extends RowGroups {
             // the −8 of every weight, as one term per block: Σ(q − 8)·x = Σ q·x − 8·Σx
             ShortVector c = ShortVector.broadcast(S16, (short) (-8 * xsum[b]));
             ShortVector la = c, ha = ShortVector.zero(S16), lb = c, hb = ha;
-            for (int p = 0; p < 16; p++) {
-                ShortVector va = (ShortVector) ByteVector.fromMemorySegment(B16, groups, oa + SCALE_BYTES + 16L * p, LE)
+            // the record's offset is the loop variable: with a long induction variable C2 takes the segment's bounds
+            // checks out of the loop, which it does not for offsets computed from an int counter (1.2-1.3x faster)
+            int p = 0;
+            for (long off = oa + SCALE_BYTES, end = off + NIBBLE_BYTES; off < end; off += 16, p++) {
+                ShortVector va = (ShortVector) ByteVector.fromMemorySegment(B16, groups, off, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
-                ShortVector vb = (ShortVector) ByteVector.fromMemorySegment(B16, groups, ob + SCALE_BYTES + 16L * p, LE)
+                ShortVector vb = (ShortVector) ByteVector.fromMemorySegment(B16, groups, off + apart, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
                 ShortVector xl = ShortVector.broadcast(S16, xq[xo + p]), xh = ShortVector.broadcast(S16, xq[xo + 16 + p]);
                 la = la.add(va.and((short) 15).mul(xl));

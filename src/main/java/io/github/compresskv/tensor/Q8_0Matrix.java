@@ -111,11 +111,13 @@ final class Q8_0Matrix extends WeightMatrix {
     /** {@link #dotPair} for narrower vectors, one block per iteration. */
     private void dotPairByBlock(int rowA, int rowB, float[] x, float[] y, int yA, int yB) {
         int blocks = cols / BLOCK;
-        long baseA = rowA * rowBytes, baseB = rowB * rowBytes;
+        long baseA = rowA * rowBytes, apart = (rowB - rowA) * rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
-        for (int b = 0; b < blocks; b++) {
-            long offA = baseA + (long) b * BLOCK_BYTES, offB = baseB + (long) b * BLOCK_BYTES;
-            int xo = b * BLOCK;
+        // the block's offset is the loop variable: with a long induction variable C2 takes the segment's bounds checks
+        // out of the loop (see Q4_0RowGroups)
+        int xo = 0;
+        for (long offA = baseA, end = baseA + (long) blocks * BLOCK_BYTES; offA < end; offA += BLOCK_BYTES, xo += BLOCK) {
+            long offB = offA + apart;
             ByteVector qa = ByteVector.fromMemorySegment(B, data, offA + 2, LE), qb = ByteVector.fromMemorySegment(B, data, offB + 2, LE);
             FloatVector xv = FloatVector.fromArray(F, x, xo);
             FloatVector sa = ((FloatVector) qa.convertShape(VectorOperators.B2F, F, 0)).mul(xv);
