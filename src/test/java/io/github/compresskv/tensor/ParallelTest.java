@@ -29,6 +29,24 @@ class ParallelTest {
     }
 
     @Test
+    void alignedChunksStartOnMultiplesOfTheAlignmentAndCoverEveryIndexOnce() {
+        for (int threads : new int[] {2, 3}) {
+            try (Parallel p = new Parallel(threads)) {
+                for (int n : new int[] {17, 100, 896, 4864 + 24}) {
+                    AtomicIntegerArray seen = new AtomicIntegerArray(n);
+                    java.util.Set<Integer> starts = java.util.concurrent.ConcurrentHashMap.newKeySet();
+                    p.forRange(n, 1, 16, (start, end) -> {
+                        starts.add(start);
+                        for (int i = start; i < end; i++) seen.incrementAndGet(i);
+                    });
+                    for (int i = 0; i < n; i++) assertEquals(1, seen.get(i), "index " + i + " of " + n);
+                    for (int start : starts) assertEquals(0, start % 16, "chunk start " + start + " of " + n);
+                }
+            }
+        }
+    }
+
+    @Test
     void forEachRunsEveryIndexOnceOnePerCallWhenParallel() {
         for (int threads : new int[] {1, 2, 3}) {
             try (Parallel p = new Parallel(threads)) {
