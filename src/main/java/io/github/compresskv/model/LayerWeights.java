@@ -12,6 +12,6 @@ public record LayerWeights(float[] attnNorm, WeightMatrix wq, WeightMatrix wk, W
 
     /** Bytes of matrix weights a forward step reads for this layer. */
     public long matrixBytes() {
-        return wq.byteSize() + wk.byteSize() + wv.byteSize() + wo.byteSize() + wGate.byteSize() + wUp.byteSize() + wDown.byteSize();
+        return wq.bytesRead() + wk.bytesRead() + wv.bytesRead() + wo.bytesRead() + wGate.bytesRead() + wUp.bytesRead() + wDown.bytesRead();
     }
 }

@@ -46,7 +46,7 @@ public record ModelWeights(WeightMatrix tokenEmbedding, LayerWeights[] layers, f
 
     /** Bytes of matrix weights one decode step reads (all layers and the output projection). */
     public long matrixBytesPerToken() {
-        long n = output.byteSize();
+        long n = output.bytesRead();
         for (LayerWeights l : layers) n += l.matrixBytes();
         return n;
     }

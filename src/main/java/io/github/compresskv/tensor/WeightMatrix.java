@@ -42,8 +42,14 @@ public abstract class WeightMatrix {
     public int cols() { return cols; }
     public MemorySegment data() { return data; }
 
-    /** Bytes of weight data (what a full matvec reads). */
+    /** Bytes of weight data in the file's layout. */
     public long byteSize() { return rowBytes * rows; }
+
+    /** Bytes a full matvec reads: those of the row groups once this matrix has built them, else {@link #byteSize}. */
+    public long bytesRead() {
+        RowGroups g = rowGroups;
+        return g != null ? g.groups.byteSize() : byteSize();
+    }
 
     /** Dot product of row {@code row} with {@code x[xOffset .. xOffset + cols)}. */
     public abstract float dot(int row, float[] x, int xOffset);

@@ -150,7 +150,12 @@ class RowGroupsTest {
             WeightMatrix m = WeightMatrices.of(type, mapped.asSlice(type.byteSize(cols) * 16), rows - 16, cols);
             float[] x = RandomWeights.floats(6 * cols, random);
             float[] y = new float[rows - 16];
+            assertEquals(m.byteSize(), m.bytesRead(), "before the first product");
             m.matvec(x, y, 0, pool); // builds the groups and releases the mapping's pages
+            if (Q8Activations.ENABLED) {
+                // 16 rows' scales as floats, their nibbles, Q5_0's fifth bits: per 32 weights of a row 20 (Q4_0) or 24 bytes
+                assertEquals((long) (rows - 16) * (cols / 32) * (type == GgmlType.Q4_0 ? 20 : 24), m.bytesRead(), "a matvec reads the groups");
+            }
             for (int r = 0; r < rows - 16; r++) {
                 if (Q8Activations.ENABLED) KernelChecks.assertQuantizedDot(y[r], w[16 + r], x, "matvec row " + r);
                 else KernelChecks.assertDot(y[r], w[16 + r], x, 0, "matvec row " + r);
