@@ -48,7 +48,7 @@ class DecodeAllocationTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"qwen2, Q8_0, F32", "llama, Q4_0, F16", "llama, F16, F32", "llama, Q8_0, Q4"})
+    @CsvSource({"qwen2, Q8_0, F32", "llama, Q4_0, F16", "llama, Q5_0, F16", "llama, F16, F32", "llama, Q8_0, Q4"})
     void steadyStateDecodeAllocatesNothing(String arch, GgmlType type, KvStorage kv, @TempDir Path dir) throws Exception {
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
