@@ -270,7 +270,8 @@ public abstract class WeightMatrix {
      * <p>Blocked for cache reuse: the rows are split into tiles of {@link MatmulKernels#PANEL} rows, the pool
      * works on tiles in parallel (claimed one at a time), and each tile is dequantized once into a thread-local
      * scratch, packed column-major into a panel and multiplied with all tokens by {@link MatmulKernels}.
-     * With fewer than {@value #TILED_MIN_TOKENS} tokens the fused per-row dots are cheaper.
+     * With fewer than {@value #TILED_MIN_TOKENS} tokens the fused per-row dots are cheaper, except for a matrix in row
+     * groups, whose tiles are packed straight from the groups.
      */
     public void matmul(float[] x, int n, float[] y, Parallel pool) {
         checkMatmul(x, n, y);

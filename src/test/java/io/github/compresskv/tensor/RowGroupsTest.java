@@ -17,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /** Weights in row groups (Q4_0, Q5_0): the integer decode kernel, the prefill panels and the released file pages. */
 class RowGroupsTest {
@@ -119,18 +120,20 @@ class RowGroupsTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q5_0"})
     void matvecsWithGroupsSplitAcrossMatricesAgreeWithTheReference(GgmlType type) {
-        // a Q8_0 matrix of 24 rows first: the pool's chunks (multiples of 16) then start and end inside the grouped
-        // matrix's groups, whose edges go to the row kernel
+        // a Q8_0 matrix of 24 rows first, then 208 grouped rows: 232 rows over the 3-thread pool's 12 chunks of 20 rows,
+        // rounded up to 32; the grouped matrix's chunks then run [8, 40), [40, 72), ...: one whole group each on the
+        // group kernel and 8 rows on either side on the row kernel
         Random random = new Random(5);
-        int cols = 4096;
-        byte[] q8 = RandomWeights.of(GgmlType.Q8_0, 24, cols, random), q4 = RandomWeights.of(type, 64, cols, random);
+        int cols = 4096, rows = 208;
+        byte[] q8 = RandomWeights.of(GgmlType.Q8_0, 24, cols, random), q4 = RandomWeights.of(type, rows, cols, random);
         WeightMatrix a = WeightMatrices.of(GgmlType.Q8_0, MemorySegment.ofArray(q8), 24, cols);
-        WeightMatrix m = WeightMatrices.of(type, MemorySegment.ofArray(q4), 64, cols);
-        float[][] w = reference(type, q4, 64, cols);
+        WeightMatrix m = WeightMatrices.of(type, MemorySegment.ofArray(q4), rows, cols);
+        float[][] w = reference(type, q4, rows, cols);
         float[] x = RandomWeights.floats(cols, random);
-        float[][] ys = {new float[24], new float[64]};
+        float[][] ys = {new float[24], new float[rows]};
         WeightMatrix.matvecs(new WeightMatrix[] {a, m}, x, ys, pool);
-        for (int r = 0; r < 64; r++) {
+        if (Q8Activations.ENABLED) assertNotEquals(m.byteSize(), m.bytesRead(), "the grouped matrix built its groups");
+        for (int r = 0; r < rows; r++) {
             if (Q8Activations.ENABLED) KernelChecks.assertQuantizedDot(ys[1][r], w[r], x, "matvecs row " + r);
             else KernelChecks.assertDot(ys[1][r], w[r], x, 0, "matvecs row " + r);
         }
