@@ -12,6 +12,9 @@ import java.lang.foreign.MemorySegment;
 import static io.github.compresskv.tensor.Q8Activations.B16;
 import static io.github.compresskv.tensor.Q8Activations.F8;
 import static io.github.compresskv.tensor.Q8Activations.S16;
+import static io.github.compresskv.tensor.RowGroups.F16_MASK;
+import static io.github.compresskv.tensor.RowGroups.F16_RESCALE;
+import static io.github.compresskv.tensor.RowGroups.F16_SHIFT;
 import static io.github.compresskv.tensor.Simd.LE;
 
 /**
@@ -21,6 +24,7 @@ import static io.github.compresskv.tensor.Simd.LE;
  */
 final class Q4_0RowGroups extends RowGroups {
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
 
     Q4_0RowGroups(MemorySegment src, int rows, int cols) {
         super(src, rows, cols, 18, SCALE_BYTES + NIBBLE_BYTES);
@@ -65,14 +69,19 @@ final class Q4_0RowGroups extends RowGroups {
             }
             ShortVector sa = la.add(ha), sb = lb.add(hb);
             FloatVector dx = FloatVector.broadcast(F8, xd[b]);
-            a0 = ((FloatVector) sa.convertShape(VectorOperators.S2I, I8, 0).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F8, groups, oa, LE).mul(dx), a0);
-            a1 = ((FloatVector) sa.convertShape(VectorOperators.S2I, I8, 1).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F8, groups, oa + 32, LE).mul(dx), a1);
-            b0 = ((FloatVector) sb.convertShape(VectorOperators.S2I, I8, 0).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F8, groups, ob, LE).mul(dx), b0);
-            b1 = ((FloatVector) sb.convertShape(VectorOperators.S2I, I8, 1).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F8, groups, ob + 32, LE).mul(dx), b1);
+            // the scales' F16 bits to floats in the lanes (RowGroups.F16_MASK), times d_x
+            FloatVector da0 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, oa, LE).convertShape(VectorOperators.S2I, I8, 0))
+                    .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE).mul(dx);
+            FloatVector da1 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, oa + 16, LE).convertShape(VectorOperators.S2I, I8, 0))
+                    .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE).mul(dx);
+            FloatVector db0 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, ob, LE).convertShape(VectorOperators.S2I, I8, 0))
+                    .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE).mul(dx);
+            FloatVector db1 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, ob + 16, LE).convertShape(VectorOperators.S2I, I8, 0))
+                    .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE).mul(dx);
+            a0 = ((FloatVector) sa.convertShape(VectorOperators.S2I, I8, 0).convert(VectorOperators.I2F, 0)).fma(da0, a0);
+            a1 = ((FloatVector) sa.convertShape(VectorOperators.S2I, I8, 1).convert(VectorOperators.I2F, 0)).fma(da1, a1);
+            b0 = ((FloatVector) sb.convertShape(VectorOperators.S2I, I8, 0).convert(VectorOperators.I2F, 0)).fma(db0, b0);
+            b1 = ((FloatVector) sb.convertShape(VectorOperators.S2I, I8, 1).convert(VectorOperators.I2F, 0)).fma(db1, b1);
         }
         int ya = yOffset + ga * ROWS, yb = yOffset + gb * ROWS;
         a0.intoArray(y, ya);
@@ -84,7 +93,10 @@ final class Q4_0RowGroups extends RowGroups {
     /** (q − 8) · d in float, as {@link Q4_0Matrix#dequantizeRow}. */
     @Override
     void packBlock(long o, float[] panel, int at, int panelRows) {
-        FloatVector d0 = FloatVector.fromMemorySegment(F8, groups, o, LE), d1 = FloatVector.fromMemorySegment(F8, groups, o + 32, LE);
+        FloatVector d0 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, o, LE).convertShape(VectorOperators.S2I, I8, 0))
+                    .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE);
+        FloatVector d1 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, o + 16, LE).convertShape(VectorOperators.S2I, I8, 0))
+                    .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE);
         for (int p = 0; p < 16; p++) {
             ByteVector v = ByteVector.fromMemorySegment(B16, groups, o + SCALE_BYTES + 16L * p, LE);
             IntVector q0 = (IntVector) v.convertShape(VectorOperators.ZERO_EXTEND_B2I, I8, 0);

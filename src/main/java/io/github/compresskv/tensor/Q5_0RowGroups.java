@@ -12,6 +12,9 @@ import java.lang.foreign.MemorySegment;
 import static io.github.compresskv.tensor.Q8Activations.B16;
 import static io.github.compresskv.tensor.Q8Activations.F8;
 import static io.github.compresskv.tensor.Q8Activations.S16;
+import static io.github.compresskv.tensor.RowGroups.F16_MASK;
+import static io.github.compresskv.tensor.RowGroups.F16_RESCALE;
+import static io.github.compresskv.tensor.RowGroups.F16_SHIFT;
 import static io.github.compresskv.tensor.Simd.LE;
 
 /**
@@ -24,6 +27,7 @@ import static io.github.compresskv.tensor.Simd.LE;
  */
 final class Q5_0RowGroups extends RowGroups {
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
     /** Offsets in a group block: the low and the high halves of the rows' qh. */
     private static final int QH_LOW = SCALE_BYTES + NIBBLE_BYTES, QH_HIGH = QH_LOW + 2 * ROWS;
 
@@ -69,14 +73,23 @@ final class Q5_0RowGroups extends RowGroups {
                 hb = hb.add(vb.lanewise(VectorOperators.LSHR, 4).or(fifth(qhb, p)).mul(xh));
             }
             FloatVector dx = FloatVector.broadcast(F8, xd[b]);
+            // the scales' F16 bits to floats in the lanes (RowGroups.F16_MASK), times d_x
+            FloatVector da0 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, oa, LE).convertShape(VectorOperators.S2I, I8, 0))
+                    .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE).mul(dx);
+            FloatVector da1 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, oa + 16, LE).convertShape(VectorOperators.S2I, I8, 0))
+                    .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE).mul(dx);
+            FloatVector db0 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, ob, LE).convertShape(VectorOperators.S2I, I8, 0))
+                    .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE).mul(dx);
+            FloatVector db1 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, ob + 16, LE).convertShape(VectorOperators.S2I, I8, 0))
+                    .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE).mul(dx);
             a0 = ((FloatVector) la.convertShape(VectorOperators.S2I, I8, 0).add(ha.convertShape(VectorOperators.S2I, I8, 0))
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F8, groups, oa, LE).mul(dx), a0);
+                    .convert(VectorOperators.I2F, 0)).fma(da0, a0);
             a1 = ((FloatVector) la.convertShape(VectorOperators.S2I, I8, 1).add(ha.convertShape(VectorOperators.S2I, I8, 1))
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F8, groups, oa + 32, LE).mul(dx), a1);
+                    .convert(VectorOperators.I2F, 0)).fma(da1, a1);
             b0 = ((FloatVector) lb.convertShape(VectorOperators.S2I, I8, 0).add(hb.convertShape(VectorOperators.S2I, I8, 0))
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F8, groups, ob, LE).mul(dx), b0);
+                    .convert(VectorOperators.I2F, 0)).fma(db0, b0);
             b1 = ((FloatVector) lb.convertShape(VectorOperators.S2I, I8, 1).add(hb.convertShape(VectorOperators.S2I, I8, 1))
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F8, groups, ob + 32, LE).mul(dx), b1);
+                    .convert(VectorOperators.I2F, 0)).fma(db1, b1);
         }
         int ya = yOffset + ga * ROWS, yb = yOffset + gb * ROWS;
         a0.intoArray(y, ya);
@@ -93,7 +106,10 @@ final class Q5_0RowGroups extends RowGroups {
     /** (q − 16) · d in float, as {@link Q5_0Matrix#dequantizeRow}. */
     @Override
     void packBlock(long o, float[] panel, int at, int panelRows) {
-        FloatVector d0 = FloatVector.fromMemorySegment(F8, groups, o, LE), d1 = FloatVector.fromMemorySegment(F8, groups, o + 32, LE);
+        FloatVector d0 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, o, LE).convertShape(VectorOperators.S2I, I8, 0))
+                    .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE);
+        FloatVector d1 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, o + 16, LE).convertShape(VectorOperators.S2I, I8, 0))
+                    .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE);
         ShortVector ql = ShortVector.fromMemorySegment(S16, groups, o + QH_LOW, LE), qh = ShortVector.fromMemorySegment(S16, groups, o + QH_HIGH, LE);
         IntVector ql0 = (IntVector) ql.convertShape(VectorOperators.ZERO_EXTEND_S2I, I8, 0), ql1 = (IntVector) ql.convertShape(VectorOperators.ZERO_EXTEND_S2I, I8, 1);
         IntVector qh0 = (IntVector) qh.convertShape(VectorOperators.ZERO_EXTEND_S2I, I8, 0), qh1 = (IntVector) qh.convertShape(VectorOperators.ZERO_EXTEND_S2I, I8, 1);

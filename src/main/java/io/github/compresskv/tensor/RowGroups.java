@@ -11,8 +11,9 @@ import static io.github.compresskv.tensor.Simd.LE;
 /**
  * A block-quantized matrix re-laid out in groups of {@value #ROWS} rows with the rows in the vector lanes, for the
  * integer decode kernel and the prefill panels of its type. Per group and block of 32 columns: the 16 rows' scales as
- * floats, then 16 records of 16 bytes, record p holding byte p of each row's nibbles (elements p and p + 16 in its
- * low and high nibble), then what the type adds (Q5_0: its fifth bits).
+ * the file's F16 bits (so that the groups take the file's bytes, no more), then 16 records of 16 bytes, record p
+ * holding byte p of each row's nibbles (elements p and p + 16 in its low and high nibble), then what the type adds
+ * (Q5_0: its fifth bits).
  *
  * <p>Why: in ggml's layout a block is one row's, so a kernel multiplies one row at a time and pays, per block and
  * row, the widening, the reduction of its lanes and a broadcast scale. With the rows in the lanes a 16-byte load
@@ -25,7 +26,15 @@ import static io.github.compresskv.tensor.Simd.LE;
 abstract class RowGroups {
     static final int ROWS = 16;
     static final int BLOCK = 32;
-    static final int SCALE_BYTES = ROWS * Float.BYTES;
+    static final int SCALE_BYTES = ROWS * Short.BYTES;
+    /**
+     * An F16 scale to float in the vector lanes (the Vector API has no such conversion): the half's bits, sign-extended
+     * to 32 bits and shifted left by 13, masked to the sign and the half's exponent and mantissa, read as a float, are
+     * the half's value times 2^-112 (normal and subnormal halves alike); times {@link #F16_RESCALE} it is exact.
+     * Infinite or NaN scales do not convert so; a matrix that has one keeps the row kernels ({@link #finiteScales}).
+     */
+    static final int F16_SHIFT = 13, F16_MASK = 0x8FFF_E000;
+    static final float F16_RESCALE = 0x1p112f;
     static final int NIBBLE_BYTES = ROWS * 16;
     /**
      * System property: {@code false} keeps the weights in ggml's layout and on the row kernels (to compare speed);
@@ -33,7 +42,6 @@ abstract class RowGroups {
      */
     static final String PROPERTY = "compresskv.row.groups";
     static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "").strip());
-    static final VarHandle FLOAT_IN_BYTES = MethodHandles.byteArrayViewVarHandle(float[].class, LE);
     static final VarHandle SHORT_IN_BYTES = MethodHandles.byteArrayViewVarHandle(short[].class, LE);
 
     final MemorySegment groups;
@@ -41,6 +49,8 @@ abstract class RowGroups {
     /** Bytes of one group's block and of one group. */
     final int groupBlockBytes;
     final long groupBytes;
+    /** False when a scale is infinite or NaN: the lanes' conversion does not give those, so the groups must not be used. */
+    final boolean finiteScales;
 
     /**
      * Copies {@code rows} (a multiple of 16) rows of {@code blockBytes}-byte ggml blocks from {@code src}, a group at a
@@ -58,21 +68,28 @@ abstract class RowGroups {
         this.groups = Arena.ofAuto().allocate(groupBytes * (rows / ROWS), 64);
         int rowBytes = blockBytes * blocks;
         byte[] in = new byte[ROWS * rowBytes], out = new byte[Math.toIntExact(groupBytes)];
+        boolean finite = true;
         for (int g = 0; g < rows / ROWS; g++) {
             MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, in, 0, in.length);
             for (int lane = 0; lane < ROWS; lane++) {
-                for (int b = 0; b < blocks; b++) relayBlock(in, lane * rowBytes + blockBytes * b, out, b * groupBlockBytes, lane);
+                for (int b = 0; b < blocks; b++) {
+                    int from = lane * rowBytes + blockBytes * b;
+                    finite &= (in[from + 1] & 0x7C) != 0x7C; // an F16 exponent of all ones: infinite or NaN
+                    relayBlock(in, from, out, b * groupBlockBytes, lane);
+                }
             }
             MemorySegment.copy(out, 0, groups, ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
         }
+        this.finiteScales = finite;
     }
 
     /** Writes the ggml block at in[from] as row {@code lane} of the group block at out[to]. */
     abstract void relayBlock(byte[] in, int from, byte[] out, int to, int lane);
 
-    /** The scale (an F16 at in[from]) and the 16 nibble bytes (at in[nibbles]) of a block, into lane {@code lane}. */
+    /** The scale (the F16 at in[from]) and the 16 nibble bytes (at in[nibbles]) of a block, into lane {@code lane}. */
     static void relayScaleAndNibbles(byte[] in, int from, int nibbles, byte[] out, int to, int lane) {
-        FLOAT_IN_BYTES.set(out, to + 4 * lane, Float.float16ToFloat((short) ((in[from] & 0xFF) | in[from + 1] << 8)));
+        out[to + 2 * lane] = in[from];
+        out[to + 2 * lane + 1] = in[from + 1];
         for (int p = 0; p < 16; p++) out[to + SCALE_BYTES + 16 * p + lane] = in[nibbles + p];
     }
 

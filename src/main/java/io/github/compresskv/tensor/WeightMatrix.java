@@ -51,6 +51,11 @@ public abstract class WeightMatrix {
         return g != null ? g.groups.byteSize() : byteSize();
     }
 
+    /** Whether this matrix computes on row groups (built on its first product where its type has them). */
+    boolean hasRowGroups() {
+        return rowGroups != null;
+    }
+
     /** Dot product of row {@code row} with {@code x[xOffset .. xOffset + cols)}. */
     public abstract float dot(int row, float[] x, int xOffset);
 
@@ -140,7 +145,7 @@ public abstract class WeightMatrix {
             if (kernelsPrepared) return;
             if (RowGroups.ENABLED && integerDot() && rows % RowGroups.ROWS == 0) {
                 RowGroups g = newRowGroups();
-                if (g != null) {
+                if (g != null && g.finiteScales) {
                     rowGroups = g;
                     if (data.isMapped()) data.unload();
                 }

@@ -34,7 +34,7 @@ public final class IntegerKernelAB {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < rows / 2; i++) m.dotPair(i, i + rows / 2, x, yFloat, i, i + rows / 2);
                 long t1 = System.nanoTime();
-                for (int i = 0; i < rows / 2; i++) m.dotPairQ8(i, i + rows / 2, xq, yInt, i, i + rows / 2);
+                if (m.integerDot()) for (int i = 0; i < rows / 2; i++) m.dotPairQ8(i, i + rows / 2, xq, yInt, i, i + rows / 2);
                 long t2 = System.nanoTime();
                 xq.quantize(x, cols);
                 long t3 = System.nanoTime();
@@ -48,6 +48,10 @@ public final class IntegerKernelAB {
                 }
             }
             double weights = (double) rows * cols;
+            if (!m.integerDot()) {
+                System.arraycopy(yFloat, 0, yInt, 0, rows);
+                bestInt = bestFloat;
+            }
             double maxDiff = 0, maxY = 0;
             for (int i = 0; i < rows; i++) {
                 maxDiff = Math.max(maxDiff, Math.abs(yFloat[i] - yInt[i]));

@@ -17,7 +17,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Weights in row groups (Q4_0, Q5_0): the integer decode kernel, the prefill panels and the released file pages. */
 class RowGroupsTest {
@@ -65,6 +66,55 @@ class RowGroupsTest {
             for (int k = 0; k < expected.length; k++) {
                 assertEquals(Float.floatToRawIntBits(expected[k]), Float.floatToRawIntBits(got[k]),
                         "panel of rows " + r0 + ".." + (r0 + nr) + ", entry " + k);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q5_0"})
+    void everyFiniteF16ScaleConvertsInTheLanesToTheBit(GgmlType type) {
+        // the groups keep the file's F16 scales and convert them with integer operations in the vector lanes: every
+        // finite half (signed zeros, subnormals, normals up to ±65504) as some block's scale, the panels against
+        // dequantizeRow (Float.float16ToFloat) bit for bit
+        int rows = 16, blockBytes = (int) type.byteSize(32);
+        int halves = 0;
+        short[] scale = new short[65536];
+        for (int h = 0; h < 65536; h++) if ((h & 0x7C00) != 0x7C00) scale[halves++] = (short) h;
+        int blocks = (halves + rows - 1) / rows, cols = blocks * 32;
+        byte[] bytes = RandomWeights.of(type, rows, cols, new Random(7));
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < rows * blocks; i++) b.putShort(i * blockBytes, scale[i % halves]);
+        WeightMatrix m = WeightMatrices.of(type, MemorySegment.ofArray(bytes), rows, cols);
+        RowGroups groups = groupsOf(type, bytes, rows, cols);
+        assertTrue(groups.finiteScales);
+        int panelRows = MatmulKernels.PANEL;
+        float[] scratch = new float[rows * cols], expected = new float[panelRows * cols], got = new float[panelRows * cols];
+        for (int i = 0; i < rows; i++) m.dequantizeRow(i, scratch, i * cols);
+        MatmulKernels.pack(scratch, rows, cols, expected);
+        groups.packPanel(0, rows, cols, got, panelRows);
+        for (int k = 0; k < expected.length; k++) {
+            assertEquals(Float.floatToRawIntBits(expected[k]), Float.floatToRawIntBits(got[k]), "panel entry " + k);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q5_0"})
+    void aMatrixWithAnInfiniteOrNaNScaleKeepsTheRowKernels(GgmlType type) {
+        Random random = new Random(8);
+        int rows = 32, cols = 128, blockBytes = (int) type.byteSize(32);
+        for (short bad : new short[] {(short) 0x7C00, (short) 0xFC00, (short) 0x7E00}) {
+            byte[] bytes = RandomWeights.of(type, rows, cols, random);
+            java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).putShort(21 * 4 * blockBytes + 2 * blockBytes, bad);
+            assertFalse(groupsOf(type, bytes, rows, cols).finiteScales, "scale bits " + Integer.toHexString(bad & 0xFFFF));
+            WeightMatrix m = WeightMatrices.of(type, MemorySegment.ofArray(bytes), rows, cols);
+            float[] x = RandomWeights.floats(cols, random), y = new float[rows];
+            m.matvec(x, y, 0, pool);
+            assertFalse(m.hasRowGroups(), "the groups cannot hold that scale");
+            float[][] w = reference(type, bytes, rows, cols);
+            for (int r = 0; r < rows; r++) {
+                if (r == 21) assertTrue(Float.isNaN(y[r]) || Float.isInfinite(y[r]), "row 21 reads the bad scale: " + y[r]);
+                else if (Q8Activations.ENABLED) KernelChecks.assertQuantizedDot(y[r], w[r], x, "row " + r);
+                else KernelChecks.assertDot(y[r], w[r], x, 0, "row " + r);
             }
         }
     }
@@ -132,7 +182,7 @@ class RowGroupsTest {
         float[] x = RandomWeights.floats(cols, random);
         float[][] ys = {new float[24], new float[rows]};
         WeightMatrix.matvecs(new WeightMatrix[] {a, m}, x, ys, pool);
-        if (Q8Activations.ENABLED) assertNotEquals(m.byteSize(), m.bytesRead(), "the grouped matrix built its groups");
+        if (Q8Activations.ENABLED) assertTrue(m.hasRowGroups(), "the grouped matrix built its groups");
         for (int r = 0; r < rows; r++) {
             if (Q8Activations.ENABLED) KernelChecks.assertQuantizedDot(ys[1][r], w[r], x, "matvecs row " + r);
             else KernelChecks.assertDot(ys[1][r], w[r], x, 0, "matvecs row " + r);
@@ -153,11 +203,12 @@ class RowGroupsTest {
             WeightMatrix m = WeightMatrices.of(type, mapped.asSlice(type.byteSize(cols) * 16), rows - 16, cols);
             float[] x = RandomWeights.floats(6 * cols, random);
             float[] y = new float[rows - 16];
-            assertEquals(m.byteSize(), m.bytesRead(), "before the first product");
+            assertFalse(m.hasRowGroups(), "before the first product");
             m.matvec(x, y, 0, pool); // builds the groups and releases the mapping's pages
             if (Q8Activations.ENABLED) {
-                // 16 rows' scales as floats, their nibbles, Q5_0's fifth bits: per 32 weights of a row 20 (Q4_0) or 24 bytes
-                assertEquals((long) (rows - 16) * (cols / 32) * (type == GgmlType.Q4_0 ? 20 : 24), m.bytesRead(), "a matvec reads the groups");
+                // 16 rows' F16 scales, their nibbles, Q5_0's fifth bits: per 32 weights of a row 18 (Q4_0) or 22 bytes, the file's
+                assertTrue(m.hasRowGroups(), "a matvec builds the groups");
+                assertEquals((long) (rows - 16) * (cols / 32) * (type == GgmlType.Q4_0 ? 18 : 22), m.bytesRead(), "a matvec reads the groups");
             }
             for (int r = 0; r < rows - 16; r++) {
                 if (Q8Activations.ENABLED) KernelChecks.assertQuantizedDot(y[r], w[16 + r], x, "matvec row " + r);
