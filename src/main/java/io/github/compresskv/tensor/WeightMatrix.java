@@ -18,6 +18,8 @@ public abstract class WeightMatrix {
     protected final int rows;
     protected final int cols;
     protected final long rowBytes;
+    /** The file mapping under {@link #data}, released once row groups replace it; null when the data is not mapped. */
+    private final MemorySegment mapping;
 
     protected WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols) {
         if (rows < 1 || cols < 1) {
@@ -27,7 +29,8 @@ public abstract class WeightMatrix {
             throw new IllegalArgumentException(type + " rows need a multiple of " + type.blockSize() + " columns, got " + cols);
         }
         this.type = type;
-        this.data = data;
+        this.mapping = data.isMapped() ? data : null;
+        this.data = kernelView(data);
         this.rows = rows;
         this.cols = cols;
         this.rowBytes = type.byteSize(cols);
@@ -35,6 +38,20 @@ public abstract class WeightMatrix {
         if (data.byteSize() < need) {
             throw new IllegalArgumentException(type + " " + rows + "x" + cols + " needs " + need + " bytes, got " + data.byteSize());
         }
+    }
+
+    /** Whether native access is enabled for this code (the launcher, the jar's manifest and the tests enable it). */
+    static final boolean NATIVE_ACCESS = WeightMatrix.class.getModule().isNativeAccessEnabled();
+
+    /**
+     * A mapped segment seen as a plain native segment (the same memory, scope and read-only flag) where native access is
+     * enabled, so that the kernels' vector loads meet one segment class for file weights and row groups alike. The
+     * JDK's code behind those loads is shared by every caller, and with two segment classes in its profiles C2 compiled
+     * the kernels of a model that mixes both (Q4_K_M: row groups beside K-quants and Q8_0 read from the file) up to
+     * 2.7 times slower (docs/performance.md).
+     */
+    private static MemorySegment kernelView(MemorySegment data) {
+        return data.isMapped() && NATIVE_ACCESS ? data.reinterpret(data.byteSize()) : data;
     }
 
     public GgmlType type() { return type; }
@@ -147,7 +164,7 @@ public abstract class WeightMatrix {
                 RowGroups g = newRowGroups();
                 if (g != null && g.finiteScales) {
                     rowGroups = g;
-                    if (data.isMapped()) data.unload();
+                    if (mapping != null) mapping.unload();
                 }
             }
             kernelsPrepared = true;
