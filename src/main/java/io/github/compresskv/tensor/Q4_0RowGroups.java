@@ -94,9 +94,9 @@ final class Q4_0RowGroups extends RowGroups {
     @Override
     void packBlock(long o, float[] panel, int at, int panelRows) {
         FloatVector d0 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, o, LE).convertShape(VectorOperators.S2I, I8, 0))
-                    .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE);
+                .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE);
         FloatVector d1 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, o + 16, LE).convertShape(VectorOperators.S2I, I8, 0))
-                    .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE);
+                .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE);
         for (int p = 0; p < 16; p++) {
             ByteVector v = ByteVector.fromMemorySegment(B16, groups, o + SCALE_BYTES + 16L * p, LE);
             IntVector q0 = (IntVector) v.convertShape(VectorOperators.ZERO_EXTEND_B2I, I8, 0);

@@ -107,9 +107,9 @@ final class Q5_0RowGroups extends RowGroups {
     @Override
     void packBlock(long o, float[] panel, int at, int panelRows) {
         FloatVector d0 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, o, LE).convertShape(VectorOperators.S2I, I8, 0))
-                    .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE);
+                .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE);
         FloatVector d1 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, o + 16, LE).convertShape(VectorOperators.S2I, I8, 0))
-                    .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE);
+                .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE);
         ShortVector ql = ShortVector.fromMemorySegment(S16, groups, o + QH_LOW, LE), qh = ShortVector.fromMemorySegment(S16, groups, o + QH_HIGH, LE);
         IntVector ql0 = (IntVector) ql.convertShape(VectorOperators.ZERO_EXTEND_S2I, I8, 0), ql1 = (IntVector) ql.convertShape(VectorOperators.ZERO_EXTEND_S2I, I8, 1);
         IntVector qh0 = (IntVector) qh.convertShape(VectorOperators.ZERO_EXTEND_S2I, I8, 0), qh1 = (IntVector) qh.convertShape(VectorOperators.ZERO_EXTEND_S2I, I8, 1);
