@@ -20,7 +20,7 @@ import static io.github.compresskv.tensor.Simd.LE;
 /**
  * Q5_0 in row groups ({@link RowGroups}): after the scales and the nibble records, the rows' fifth bits as two
  * vectors of 16-bit lanes, the low and the high half of each row's qh (bit p of lane r = the fifth bit of row r's
- * element p, resp. p + 16). The fifth bit is moved into place per record (shift, mask, shift: the same for all
+ * element p, resp. p + 16). The fifth bit is moved into place per record (a shift and a mask, the same for all
  * lanes), and the offset −16 is one correction per half block. |(q − 16)·x| ≤ 16 · 127, so a half block's 16
  * products sum within ±32 512: the low and the high elements are summed in separate 16-bit lanes, exact, and
  * added once widened.
@@ -115,11 +115,6 @@ final class Q5_0RowGroups extends RowGroups {
         b1.intoArray(y, yb + 8);
     }
 
-    /** 16 in the lanes whose bit p is set, else 0. */
-    private static ShortVector fifth(ShortVector bits, int p) {
-        return bits.lanewise(VectorOperators.LSHR, p).and((short) 1).lanewise(VectorOperators.LSHL, 4);
-    }
-
     /** (q − 16) · d in float, as {@link Q5_0Matrix#dequantizeRow}. */
     @Override
     void packBlock(long o, float[] panel, int at, int panelRows) {
@@ -142,6 +137,7 @@ final class Q5_0RowGroups extends RowGroups {
         }
     }
 
+    /** 16 in the lanes whose bit p is set, else 0. */
     private static IntVector fifth(IntVector bits, int p) {
         return bits.lanewise(VectorOperators.LSHR, p).and(1).lanewise(VectorOperators.LSHL, 4);
     }
