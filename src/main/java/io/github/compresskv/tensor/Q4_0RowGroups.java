@@ -5,7 +5,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
@@ -23,8 +22,6 @@ import static io.github.compresskv.tensor.Simd.LE;
  * lies within ±8 · 127 · 32 = ±32 512, so the wrapping 16-bit partial sums end exact.
  */
 final class Q4_0RowGroups extends RowGroups {
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
-    private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
 
     Q4_0RowGroups(MemorySegment src, int rows, int cols) {
         super(src, rows, cols, 18, SCALE_BYTES + NIBBLE_BYTES);
@@ -92,11 +89,8 @@ final class Q4_0RowGroups extends RowGroups {
 
     /** (q − 8) · d in float, as {@link Q4_0Matrix#dequantizeRow}. */
     @Override
-    void packBlock(long o, float[] panel, int at, int panelRows) {
-        FloatVector d0 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, o, LE).convertShape(VectorOperators.S2I, I8, 0))
-                .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE);
-        FloatVector d1 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, o + 16, LE).convertShape(VectorOperators.S2I, I8, 0))
-                .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE);
+    void packBlock(long o, float[] scales, float[] panel, int at, int panelRows) {
+        FloatVector d0 = FloatVector.fromArray(F8, scales, 0), d1 = FloatVector.fromArray(F8, scales, 8);
         for (int p = 0; p < 16; p++) {
             ByteVector v = ByteVector.fromMemorySegment(B16, groups, o + SCALE_BYTES + 16L * p, LE);
             IntVector q0 = (IntVector) v.convertShape(VectorOperators.ZERO_EXTEND_B2I, I8, 0);

@@ -5,7 +5,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
@@ -26,8 +25,6 @@ import static io.github.compresskv.tensor.Simd.LE;
  * added once widened.
  */
 final class Q5_0RowGroups extends RowGroups {
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
-    private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
     /** Offsets in a group block: the low and the high halves of the rows' qh. */
     private static final int QH_LOW = SCALE_BYTES + NIBBLE_BYTES, QH_HIGH = QH_LOW + 2 * ROWS;
 
@@ -117,11 +114,8 @@ final class Q5_0RowGroups extends RowGroups {
 
     /** (q − 16) · d in float, as {@link Q5_0Matrix#dequantizeRow}. */
     @Override
-    void packBlock(long o, float[] panel, int at, int panelRows) {
-        FloatVector d0 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, o, LE).convertShape(VectorOperators.S2I, I8, 0))
-                .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE);
-        FloatVector d1 = ((IntVector) ShortVector.fromMemorySegment(S8, groups, o + 16, LE).convertShape(VectorOperators.S2I, I8, 0))
-                .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE);
+    void packBlock(long o, float[] scales, float[] panel, int at, int panelRows) {
+        FloatVector d0 = FloatVector.fromArray(F8, scales, 0), d1 = FloatVector.fromArray(F8, scales, 8);
         ShortVector ql = ShortVector.fromMemorySegment(S16, groups, o + QH_LOW, LE), qh = ShortVector.fromMemorySegment(S16, groups, o + QH_HIGH, LE);
         IntVector ql0 = (IntVector) ql.convertShape(VectorOperators.ZERO_EXTEND_S2I, I8, 0), ql1 = (IntVector) ql.convertShape(VectorOperators.ZERO_EXTEND_S2I, I8, 1);
         IntVector qh0 = (IntVector) qh.convertShape(VectorOperators.ZERO_EXTEND_S2I, I8, 0), qh1 = (IntVector) qh.convertShape(VectorOperators.ZERO_EXTEND_S2I, I8, 1);

@@ -1,5 +1,10 @@
 package io.github.compresskv.tensor;
 
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -32,10 +37,15 @@ abstract class RowGroups {
      * to 32 bits and shifted left by 13, masked to the sign and the half's exponent and mantissa, read as a float, are
      * the half's value times 2^-112 (normal and subnormal halves alike); times {@link #F16_RESCALE} it is exact.
      * Infinite or NaN scales do not convert so; a matrix that has one keeps the row kernels ({@link #finiteScales}).
+     * The decode kernels write the conversion out (a helper returning a vector is not inlined into them, and its
+     * vectors are boxed: 1.7× slower); the prefill panels take it from {@link #scalesInto}.
      */
     static final int F16_SHIFT = 13, F16_MASK = 0x8FFF_E000;
     static final float F16_RESCALE = 0x1p112f;
     static final int NIBBLE_BYTES = ROWS * 16;
+    /** 8 rows' scales as F16 bits, and as 32-bit lanes. */
+    static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
+    static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
     /**
      * System property: {@code false} keeps the weights in ggml's layout and on the row kernels (to compare speed);
      * read when a matrix first computes.
@@ -115,12 +125,29 @@ abstract class RowGroups {
         if (nr < panelRows) {
             for (int k = 0; k < cols; k++) java.util.Arrays.fill(panel, k * panelRows + nr, (k + 1) * panelRows, 0f);
         }
+        float[] scales = new float[ROWS];
         for (int i = 0; i < nr; i += ROWS) {
             long base = ((r0 + i) / ROWS) * groupBytes;
-            for (int b = 0; b < blocks; b++) packBlock(base + (long) b * groupBlockBytes, panel, b * BLOCK * panelRows + i, panelRows);
+            for (int b = 0; b < blocks; b++) {
+                long o = base + (long) b * groupBlockBytes;
+                scalesInto(o, scales);
+                packBlock(o, scales, panel, b * BLOCK * panelRows + i, panelRows);
+            }
         }
     }
 
-    /** The 16 rows × 32 elements of the group block at {@code o} into the panel from panel[at] (element k at + k · panelRows). */
-    abstract void packBlock(long o, float[] panel, int at, int panelRows);
+    /** The 16 rows' scales of the group block at {@code o} as floats, converted in the lanes as the decode kernels do. */
+    final void scalesInto(long o, float[] scales) {
+        for (int h = 0; h < 2; h++) {
+            ((IntVector) ShortVector.fromMemorySegment(S8, groups, o + 16L * h, LE).convertShape(VectorOperators.S2I, I8, 0))
+                    .lanewise(VectorOperators.LSHL, F16_SHIFT).and(F16_MASK).reinterpretAsFloats().mul(F16_RESCALE)
+                    .intoArray(scales, 8 * h);
+        }
+    }
+
+    /**
+     * The 16 rows × 32 elements of the group block at {@code o}, whose scales are {@code scales}, into the panel from
+     * panel[at] (element k at + k · panelRows).
+     */
+    abstract void packBlock(long o, float[] scales, float[] panel, int at, int panelRows);
 }

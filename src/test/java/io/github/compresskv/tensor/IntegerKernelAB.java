@@ -6,7 +6,8 @@ import java.util.Random;
 
 /**
  * Single-thread A/B of the float and the integer two-row decode kernels of each type named in the arguments (and of
- * the rows as matvec runs them: for Q4_0 its row groups), weights
+ * the rows as matvec runs them: for Q4_0 and Q5_0 their row groups; a type without an integer kernel, such as Q8_0,
+ * shows its float kernel in every column), weights
  * in L2 (32 rows of 4864 columns), alternating in one process and keeping the fastest of 2000 trials of each after
  * 1000 of warm-up: on the shared machine the minimum is steadier than JMH's averages, which need long warm-ups under
  * load (until C2 has compiled a kernel its vectors are boxed). Run after {@code mvn test-compile}:

@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
  * The decode kernels of one type side by side, one thread, weights in L2 (32 rows, so compute and not memory is
  * measured): {@code floatPair} = the float two-row kernel (every weight converted to float), {@code integerPair} =
  * the integer kernel on activations quantized once ({@link Q8Activations}), {@code integerRows} = the rows as matvec
- * runs them after the matrix has prepared its kernels (for Q4_0 the row groups, {@link Q4_0RowGroups}; for the
- * others the same as {@code integerPair}), {@code quantize} = that quantization of one activation vector. Score: µs per call; ns per weight = score · 1000 / (32 · cols).
+ * runs them after the matrix has prepared its kernels (for Q4_0 and Q5_0 their row groups, {@link RowGroups}; for
+ * the others the same as {@code integerPair}), {@code quantize} = that quantization of one activation vector.
+ * Score: µs per call; ns per weight = score · 1000 / (32 · cols).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
