@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>Counted with {@code com.sun.management.ThreadMXBean#getThreadAllocatedBytes} for the caller and every
  * {@code compresskv-worker-*} thread, in windows of 32 steps after 200 warm-up steps, until one window is clean
- * (at most 150): until C2 has compiled a kernel, interpreted or C1 code boxes every vector, and on a busy machine
+ * (up to a minute, a fresh cache every 150 windows): until C2 has compiled a kernel, interpreted or C1 code boxes every vector, and on a busy machine
  * compilation lags. A real per-step allocation (even one small object per parallel loop) is in every window. The
  * cache is reserved up front: a growing cache allocates by design (amortized, not the step's own work).
  * Tolerance 64 bytes per step on average: the counters are exact per thread, but a one-off event in the window
@@ -39,8 +39,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DecodeAllocationTest {
 
     private static final int WARM = 200, WINDOW = 32, WINDOWS = 150;
-    /** Room for the prompt, the warm-up and every window. */
-    private static final int CONTEXT = 16 + WARM + WINDOW * WINDOWS + 1 + 64;
+    /** Room for the prompt and either the warm-up or a cache's windows. */
+    private static final int CONTEXT = 16 + Math.max(WARM, WINDOW * WINDOWS) + 64;
+    /** How long the child looks for a clean window (its parent waits 120 s for it). */
+    private static final int CLEAN_WINDOW_SECONDS = 60;
+    private static final int[] PROMPT = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
     /** Big enough that matvecs, attention and the FFN run split over both threads. */
     private static ModelShape shape(String arch) {
@@ -78,21 +81,29 @@ class DecodeAllocationTest {
         try (Model model = Model.load(io.github.compresskv.format.ModelSources.open(file), new Parallel(2))) {
             Transformer t = model.newTransformer();
             KvCache cache = model.newCache(kv);
-            cache.reserveRows(16 + WARM + WINDOW * WINDOWS + 1);
-            t.prefill(cache, new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
+            cache.reserveRows(16 + WARM);
+            t.prefill(cache, PROMPT);
             int token = 17;
             for (int i = 0; i < WARM; i++) token = next(t.decode(cache, token));
 
             var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
             long[] ids = threadIds();
-            // windows until one is clean: C2 may still be compiling (the machine is shared), and code that is not
-            // compiled yet boxes vectors; a real per-step allocation never gives a clean window
+            // windows until one is clean: C2 may still be compiling (the machine is shared, and in a full suite it
+            // was still compiling after 150 windows once), and code that is not compiled yet boxes vectors; a real
+            // per-step allocation never gives a clean window. When a cache is full a new one is started, outside the
+            // windows, until a time limit.
             double best = Double.MAX_VALUE;
-            for (int w = 0; w < WINDOWS && best > 64; w++) {
-                long before = sum(mx.getThreadAllocatedBytes(ids));
-                for (int i = 0; i < WINDOW; i++) token = next(t.decode(cache, token));
-                long after = sum(mx.getThreadAllocatedBytes(ids));
-                best = Math.min(best, (after - before) / (double) WINDOW);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLEAN_WINDOW_SECONDS);
+            while (best > 64 && System.nanoTime() < deadline) {
+                cache = model.newCache(kv);
+                cache.reserveRows(PROMPT.length + WINDOW * WINDOWS);
+                t.prefill(cache, PROMPT);
+                for (int w = 0; w < WINDOWS && best > 64; w++) {
+                    long before = sum(mx.getThreadAllocatedBytes(ids));
+                    for (int i = 0; i < WINDOW; i++) token = next(t.decode(cache, token));
+                    long after = sum(mx.getThreadAllocatedBytes(ids));
+                    best = Math.min(best, (after - before) / (double) WINDOW);
+                }
             }
             return best;
         }
